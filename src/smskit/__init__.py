@@ -1,0 +1,1 @@
+"""smskit: typed SMS for Python."""

@@ -1,0 +1,322 @@
+"""Every error smskit raises, in one tree.
+
+```
+SmsKitError
+├── InvalidInput                          (+ ValueError)  bad input, caught before any request
+│   ├── InvalidPhoneNumber                .number .reason
+│   ├── InvalidSenderId                   .sender .reason
+│   ├── InvalidMessage                    a model or send argument is wrong (empty body, …)
+│   │   └── UnknownStatus                 .value: a status string smskit does not know
+│   ├── MessageTooLong                    .segments .max_segments
+│   └── ConfigurationError                missing/invalid credentials or options
+├── NotSupported                          the provider cannot do this (e.g. fetch on Vonage)
+├── TransportError                        the network failed; the httpx error is on __cause__
+│   ├── ConnectError  (+ ConnectionError) the request never left this machine: safe to retry
+│   └── TransportTimeout (+ TimeoutError)
+├── DeliveryUnknown                       a send may or may not have reached the provider
+├── ProviderError                         the provider answered "no"
+│   ├── AuthenticationError (+ PermissionError)
+│   ├── RateLimited                       .retry_after (seconds, or None)
+│   ├── RejectedMessage                   invalid/unreachable recipient, refused content
+│   │   └── OptedOut                      the recipient replied STOP
+│   ├── InsufficientFunds
+│   ├── NotFound (+ LookupError)
+│   └── ProviderUnavailable               5xx / maintenance
+└── WebhookError                          (+ ValueError)
+    ├── WebhookVerificationError          bad or missing signature, stale timestamp
+    └── WebhookPayloadError               unknown or malformed payload
+```
+
+Every error is picklable (Celery, RQ) and keeps its attributes across a pickle
+round trip. No error ever puts a credential in ``str()`` or ``repr()``: errors
+are built from facts (statuses, codes, reasons), never from request headers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "ConnectError",
+    "DeliveryUnknown",
+    "InsufficientFunds",
+    "InvalidInput",
+    "InvalidMessage",
+    "InvalidPhoneNumber",
+    "InvalidSenderId",
+    "MessageTooLong",
+    "NotFound",
+    "NotSupported",
+    "OptedOut",
+    "ProviderError",
+    "ProviderUnavailable",
+    "RateLimited",
+    "RejectedMessage",
+    "SmsKitError",
+    "TransportError",
+    "TransportTimeout",
+    "UnknownStatus",
+    "WebhookError",
+    "WebhookPayloadError",
+    "WebhookVerificationError",
+]
+
+
+def _rebuild(
+    cls: type[SmsKitError], args: tuple[Any, ...], state: dict[str, Any]
+) -> SmsKitError:
+    """Recreate an error from its pickled parts without calling ``__init__``."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class SmsKitError(Exception):
+    """Base class of every error smskit raises.
+
+    Catch this to handle anything that went wrong inside smskit.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only constructors break Exception's default pickling, which
+        # calls cls(*args); rebuild from args plus attributes instead.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class InvalidInput(SmsKitError, ValueError):
+    """Input was rejected before any request was made."""
+
+
+class InvalidPhoneNumber(InvalidInput):
+    """A phone number could not be turned into a valid E.164 number.
+
+    Attributes:
+        number: The input exactly as given.
+        reason: A short machine-readable cause, such as ``"too_short"``.
+    """
+
+    def __init__(self, message: str, *, number: object = None, reason: str) -> None:
+        super().__init__(message)
+        self.number = number
+        self.reason = reason
+
+
+class InvalidSenderId(InvalidInput):
+    """A sender ID is neither a valid alphanumeric ID, short code nor long number.
+
+    Attributes:
+        sender: The input exactly as given.
+        reason: A short machine-readable cause, such as ``"too_long"``.
+    """
+
+    def __init__(self, message: str, *, sender: object = None, reason: str) -> None:
+        super().__init__(message)
+        self.sender = sender
+        self.reason = reason
+
+
+class InvalidMessage(InvalidInput):
+    """A message, event or send argument is invalid (for example an empty body)."""
+
+
+class UnknownStatus(InvalidMessage):
+    """A status string is not one of smskit's delivery statuses.
+
+    Attributes:
+        value: The rejected value.
+    """
+
+    def __init__(self, message: str, *, value: object) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+class MessageTooLong(InvalidInput):
+    """A message needs more segments than allowed.
+
+    Attributes:
+        segments: How many segments the text needs.
+        max_segments: The configured maximum.
+    """
+
+    def __init__(self, message: str, *, segments: int, max_segments: int) -> None:
+        super().__init__(message)
+        self.segments = segments
+        self.max_segments = max_segments
+
+
+class ConfigurationError(InvalidInput):
+    """Credentials or options are missing or invalid."""
+
+
+class NotSupported(SmsKitError):
+    """The provider does not offer this operation.
+
+    Attributes:
+        provider: The provider's name.
+        operation: What was asked for, such as ``"fetch"``.
+    """
+
+    def __init__(self, message: str, *, provider: str, operation: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.operation = operation
+
+
+class TransportError(SmsKitError):
+    """The network failed before a usable answer arrived.
+
+    The original httpx exception is kept on ``__cause__``.
+
+    Attributes:
+        provider: The provider's name.
+    """
+
+    def __init__(self, message: str, *, provider: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+
+
+class ConnectError(TransportError, ConnectionError):
+    """No connection could be made, so the request never reached the provider."""
+
+
+class TransportTimeout(TransportError, TimeoutError):
+    """A request timed out."""
+
+
+class DeliveryUnknown(SmsKitError):
+    """A send may or may not have been accepted by the provider.
+
+    Raised instead of retrying when a send failed after the request may have
+    reached the provider (a read timeout, a dropped connection, an HTTP 500).
+    Retrying could deliver the SMS twice, so smskit hands the decision to you:
+    reconcile with the provider (for example by listing recent messages to
+    ``to``, or by ``client_ref``) before sending again.
+
+    Attributes:
+        provider: The provider's name.
+        to: The recipient (E.164).
+        client_ref: The client reference sent with the message, if any.
+        attempts: How many requests were made.
+        http_status: The HTTP status of the last response, if one arrived.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        to: str,
+        client_ref: str | None,
+        attempts: int,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.to = to
+        self.client_ref = client_ref
+        self.attempts = attempts
+        self.http_status = http_status
+
+
+class ProviderError(SmsKitError):
+    """The provider answered and refused the request.
+
+    Attributes:
+        provider: The provider's name, such as ``"twilio"``.
+        http_status: The HTTP status code, when known.
+        provider_code: The provider's own error code, as a string, when known.
+        retryable: Whether sending the same request again later may succeed.
+        request_id: The provider's request id, for support tickets, when known.
+    """
+
+    default_retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        http_status: int | None = None,
+        provider_code: str | None = None,
+        retryable: bool | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.http_status = http_status
+        self.provider_code = provider_code
+        self.retryable = self.default_retryable if retryable is None else retryable
+        self.request_id = request_id
+
+
+class AuthenticationError(ProviderError, PermissionError):
+    """The credentials were refused (wrong, revoked or for another region)."""
+
+
+class RateLimited(ProviderError):
+    """The provider asked to slow down; the request was not processed.
+
+    Attributes:
+        retry_after: Seconds the provider asked to wait, or ``None``.
+    """
+
+    default_retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        retry_after: float | None = None,
+        http_status: int | None = None,
+        provider_code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            provider=provider,
+            http_status=http_status,
+            provider_code=provider_code,
+            retryable=True,
+            request_id=request_id,
+        )
+        self.retry_after = retry_after
+
+
+class RejectedMessage(ProviderError):
+    """The provider refused this message: bad recipient or sender, or content."""
+
+
+class OptedOut(RejectedMessage):
+    """The recipient has opted out (replied STOP); never retry."""
+
+
+class InsufficientFunds(ProviderError):
+    """The account has no credit left for this message."""
+
+
+class NotFound(ProviderError, LookupError):
+    """The provider knows no such message or resource."""
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider failed on its side (5xx, maintenance)."""
+
+    default_retryable = True
+
+
+class WebhookError(SmsKitError, ValueError):
+    """A webhook request could not be accepted."""
+
+
+class WebhookVerificationError(WebhookError):
+    """A webhook's signature is missing, wrong or stale."""
+
+
+class WebhookPayloadError(WebhookError):
+    """A webhook's payload is malformed or of an unknown kind."""
