@@ -2,29 +2,29 @@
 
 ```
 SmsKitError
-├── InvalidInput                          (+ ValueError)  bad input, caught before any request
-│   ├── InvalidPhoneNumber                .number .reason
-│   ├── InvalidSenderId                   .sender .reason
-│   ├── InvalidMessage                    a model or send argument is wrong (empty body, …)
-│   │   └── UnknownStatus                 .value: a status string smskit does not know
-│   ├── MessageTooLong                    .segments .max_segments
-│   └── ConfigurationError                missing/invalid credentials or options
-├── NotSupported                          the provider cannot do this (e.g. fetch on Vonage)
-├── TransportError                        the network failed; the httpx error is on __cause__
-│   ├── ConnectError  (+ ConnectionError) the request never left this machine: safe to retry
+├── InvalidInput (+ ValueError)      bad input, caught before any request
+│   ├── InvalidPhoneNumber           .number .reason
+│   ├── InvalidSenderId              .sender .reason
+│   ├── InvalidMessage               a model or send argument is wrong
+│   │   └── UnknownStatus            .value: not one of smskit's statuses
+│   ├── MessageTooLong               .segments .max_segments
+│   └── ConfigurationError           missing/invalid credentials or options
+├── NotSupported                     the provider cannot do this
+├── TransportError                   the network failed; httpx error on __cause__
+│   ├── ConnectError (+ ConnectionError)  never reached the provider
 │   └── TransportTimeout (+ TimeoutError)
-├── DeliveryUnknown                       a send may or may not have reached the provider
-├── ProviderError                         the provider answered "no"
+├── DeliveryUnknown                  a send may or may not have been accepted
+├── ProviderError                    the provider answered "no"
 │   ├── AuthenticationError (+ PermissionError)
-│   ├── RateLimited                       .retry_after (seconds, or None)
-│   ├── RejectedMessage                   invalid/unreachable recipient, refused content
-│   │   └── OptedOut                      the recipient replied STOP
+│   ├── RateLimited                  .retry_after (seconds, or None)
+│   ├── RejectedMessage              bad recipient or sender, refused content
+│   │   └── OptedOut                 the recipient replied STOP
 │   ├── InsufficientFunds
 │   ├── NotFound (+ LookupError)
-│   └── ProviderUnavailable               5xx / maintenance
-└── WebhookError                          (+ ValueError)
-    ├── WebhookVerificationError          bad or missing signature, stale timestamp
-    └── WebhookPayloadError               unknown or malformed payload
+│   └── ProviderUnavailable          5xx / maintenance
+└── WebhookError (+ ValueError)
+    ├── WebhookVerificationError     bad or missing signature, stale timestamp
+    └── WebhookPayloadError          unknown or malformed payload
 ```
 
 Every error is picklable (Celery, RQ) and keeps its attributes across a pickle
@@ -305,9 +305,11 @@ class NotFound(ProviderError, LookupError):
 
 
 class ProviderUnavailable(ProviderError):
-    """The provider failed on its side (5xx, maintenance)."""
+    """The provider failed on its side (5xx, maintenance).
 
-    default_retryable = True
+    ``retryable`` is true only when the provider documents that the request was
+    not processed, so a send can be repeated without a duplicate.
+    """
 
 
 class WebhookError(SmsKitError, ValueError):

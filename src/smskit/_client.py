@@ -1,0 +1,340 @@
+"""`Client` and `AsyncClient`: the front door for sending SMS.
+
+Both share `_ClientCore`, which checks input and builds flows without any
+I/O; each class only adds how to run a flow and how to close its HTTP client.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import TYPE_CHECKING, TypeVar
+
+import anyio
+import httpx
+
+from smskit import phone
+from smskit._core._async import run_async
+from smskit._core._flow import Operation, call_flow
+from smskit._core._policy import RetryPolicy
+from smskit._core._sync import run_sync
+from smskit._exceptions import ConfigurationError, InvalidMessage
+from smskit.encoding import DEFAULT_MAX_SEGMENTS, analyze, check_length
+from smskit.providers._protocol import OutgoingMessage, Provider
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Generator
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+    from smskit._core._flow import Command, Outcome
+    from smskit._models import Message
+
+__all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+"""Connect within 5 s, and wait at most 30 s for each read or write."""
+
+
+class _ClientCore:
+    """Everything the two clients share: configuration, checks, flows."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        sender: str | None,
+        region: str | None,
+        retry: RetryPolicy | None,
+        max_segments: int,
+        http_client: object | None,
+    ) -> None:
+        if not isinstance(provider, Provider):
+            message = f"provider must be a smskit provider, not {provider!r}"
+            raise ConfigurationError(message)
+        if provider.transport is not None and http_client is not None:
+            message = (
+                f"the {provider.name} provider runs in-process and brings its own "
+                "transport; do not pass http_client"
+            )
+            raise ConfigurationError(message)
+        if max_segments < 1:
+            raise ConfigurationError(f"max_segments must be >= 1, not {max_segments}")
+        self._provider = provider
+        self._sender = sender
+        self._region = region
+        self._retry = retry or RetryPolicy()
+        self._max_segments = max_segments
+        self._rng = random.Random()  # noqa: S311 -- backoff jitter only
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} provider={self._provider.name!r}>"
+
+    @property
+    def provider(self) -> Provider:
+        """The provider this client sends through."""
+        return self._provider
+
+    def _outgoing(
+        self,
+        *,
+        to: str,
+        body: str,
+        sender: str | None,
+        client_ref: str | None,
+        status_callback: str | None,
+        validity: dt.timedelta | None,
+    ) -> OutgoingMessage:
+        """Check the caller's input and turn it into an `OutgoingMessage`."""
+        recipient = phone.to_e164(to, region=self._region)
+        if not isinstance(body, str):
+            raise InvalidMessage(f"body must be a string, not {type(body).__name__}")
+        if not body:
+            raise InvalidMessage("body is empty: an SMS needs some text")
+        info = analyze(body)
+        check_length(info, max_segments=self._max_segments)
+        chosen_sender = sender if sender is not None else self._sender
+        return OutgoingMessage(
+            to=recipient,
+            body=body,
+            sender=None if chosen_sender is None else _sender_id(chosen_sender),
+            encoding=info.encoding,
+            segments=info.segment_count,
+            client_ref=client_ref,
+            status_callback=status_callback,
+            validity=validity,
+        )
+
+    def _send_flow(
+        self, outgoing: OutgoingMessage
+    ) -> Generator[Command, Outcome, Message]:
+        provider = self._provider
+        operation = Operation(
+            provider=provider.name,
+            build=lambda: provider.build_send(outgoing),
+            parse=lambda response: provider.parse_send(outgoing, response),
+            is_send=True,
+            to=outgoing.to,
+            client_ref=outgoing.client_ref,
+        )
+        return self._flow(operation)
+
+    def _fetch_flow(self, message_id: str) -> Generator[Command, Outcome, Message]:
+        if not isinstance(message_id, str) or not message_id.strip():
+            raise InvalidMessage(
+                f"message_id must be a non-empty string: {message_id!r}"
+            )
+        provider = self._provider
+        operation = Operation(
+            provider=provider.name,
+            build=lambda: provider.build_fetch(message_id),
+            parse=provider.parse_fetch,
+            is_send=False,
+        )
+        return self._flow(operation)
+
+    def _flow(self, operation: Operation[T]) -> Generator[Command, Outcome, T]:
+        return call_flow(
+            operation, policy=self._retry, clock=time.monotonic, rng=self._rng
+        )
+
+
+def _sender_id(value: str) -> str:
+    return phone.SenderId.parse(value).value
+
+
+class Client(_ClientCore):
+    """Send and track SMS through a provider, with blocking I/O.
+
+    Use it as a context manager, or call `close` when done. One client is
+    safe to share between threads.
+
+    Args:
+        provider: Where messages go, such as `smskit.providers.Sandbox()`.
+        sender: The default sender ID, short code or number.
+        region: ISO country code used to read numbers typed without ``+``.
+        retry: When to retry; see `RetryPolicy`.
+        max_segments: Refuse texts longer than this many segments.
+        timeout: Seconds, or an `httpx.Timeout`; connect 5 s, read 30 s by default.
+        http_client: Your own `httpx.Client`; smskit will not close it.
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        sender: str | None = None,
+        region: str | None = None,
+        retry: RetryPolicy | None = None,
+        max_segments: int = DEFAULT_MAX_SEGMENTS,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        super().__init__(
+            provider,
+            sender=sender,
+            region=region,
+            retry=retry,
+            max_segments=max_segments,
+            http_client=http_client,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(
+            transport=provider.transport, timeout=timeout
+        )
+
+    def send(
+        self,
+        *,
+        to: str,
+        body: str,
+        sender: str | None = None,
+        client_ref: str | None = None,
+        status_callback: str | None = None,
+        validity: dt.timedelta | None = None,
+    ) -> Message:
+        """Send one SMS.
+
+        Args:
+            to: The recipient, as typed by a person (``"+1 415 555 2671"``).
+            body: The text.
+            sender: Overrides the client's default sender.
+            client_ref: Your reference; providers that support it echo it back.
+            status_callback: URL for delivery receipts, where supported.
+            validity: How long the provider may keep trying to deliver.
+
+        Returns:
+            The message as the provider accepted it.
+
+        Raises:
+            InvalidPhoneNumber: ``to`` is not a valid number.
+            InvalidMessage: ``body`` is empty.
+            MessageTooLong: ``body`` needs more than ``max_segments`` segments.
+            DeliveryUnknown: The provider may or may not have accepted it.
+            ProviderError: The provider refused it.
+        """
+        outgoing = self._outgoing(
+            to=to,
+            body=body,
+            sender=sender,
+            client_ref=client_ref,
+            status_callback=status_callback,
+            validity=validity,
+        )
+        return self._run(self._send_flow(outgoing))
+
+    def fetch(self, message_id: str) -> Message:
+        """Look up a message's current state at the provider.
+
+        Raises:
+            NotFound: The provider knows no such message.
+            NotSupported: The provider has no lookup.
+        """
+        return self._run(self._fetch_flow(message_id))
+
+    def close(self) -> None:
+        """Close the HTTP client, unless it was passed in."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _run(self, flow: Generator[Command, Outcome, T]) -> T:
+        return run_sync(flow, client=self._http, sleep=time.sleep, limiter=None)
+
+
+class AsyncClient(_ClientCore):
+    """Send and track SMS through a provider, with async I/O (asyncio or trio).
+
+    Use it as an async context manager, or await `aclose` when done.
+
+    Args:
+        provider: Where messages go, such as `smskit.providers.Sandbox()`.
+        sender: The default sender ID, short code or number.
+        region: ISO country code used to read numbers typed without ``+``.
+        retry: When to retry; see `RetryPolicy`.
+        max_segments: Refuse texts longer than this many segments.
+        timeout: Seconds, or an `httpx.Timeout`; connect 5 s, read 30 s by default.
+        http_client: Your own `httpx.AsyncClient`; smskit will not close it.
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        sender: str | None = None,
+        region: str | None = None,
+        retry: RetryPolicy | None = None,
+        max_segments: int = DEFAULT_MAX_SEGMENTS,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            provider,
+            sender=sender,
+            region=region,
+            retry=retry,
+            max_segments=max_segments,
+            http_client=http_client,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=provider.transport, timeout=timeout
+        )
+
+    async def send(
+        self,
+        *,
+        to: str,
+        body: str,
+        sender: str | None = None,
+        client_ref: str | None = None,
+        status_callback: str | None = None,
+        validity: dt.timedelta | None = None,
+    ) -> Message:
+        """Send one SMS; see `Client.send`."""
+        outgoing = self._outgoing(
+            to=to,
+            body=body,
+            sender=sender,
+            client_ref=client_ref,
+            status_callback=status_callback,
+            validity=validity,
+        )
+        return await self._run(self._send_flow(outgoing))
+
+    async def fetch(self, message_id: str) -> Message:
+        """Look up a message's current state; see `Client.fetch`."""
+        return await self._run(self._fetch_flow(message_id))
+
+    async def aclose(self) -> None:
+        """Close the HTTP client, unless it was passed in."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _run(self, flow: Generator[Command, Outcome, T]) -> T:
+        return await run_async(flow, client=self._http, sleep=anyio.sleep, limiter=None)

@@ -1,0 +1,1 @@
+"""The single engine every provider and both clients share (internal)."""

@@ -1,0 +1,48 @@
+"""Run a flow with async I/O: ``httpx.AsyncClient`` and ``anyio.sleep``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypeVar
+
+import httpx
+
+from smskit._core._flow import Command, Outcome, Reserve, Send, Sleep
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Generator
+
+    from smskit._core._ratelimit import Limiter
+
+__all__ = ["run_async"]
+
+T = TypeVar("T")
+
+
+async def run_async(
+    flow: Generator[Command, Outcome, T],
+    *,
+    client: httpx.AsyncClient,
+    sleep: Callable[[float], Awaitable[None]],
+    limiter: Limiter | None,
+) -> T:
+    """Drive ``flow`` to completion and return its result."""
+    outcome: Outcome = None
+    while True:
+        try:
+            command = flow.send(outcome)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return] # StopIteration is untyped
+        if isinstance(command, Send):
+            try:
+                outcome = await client.send(command.request)
+            except httpx.TransportError as error:
+                outcome = error
+        elif isinstance(command, Sleep):
+            await sleep(command.seconds)
+            outcome = None
+        else:
+            outcome = await _reserve(limiter, command)
+
+
+async def _reserve(limiter: Limiter | None, command: Reserve) -> float:
+    return 0.0 if limiter is None else await limiter.areserve(command.key, command.cost)

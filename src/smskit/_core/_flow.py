@@ -1,0 +1,217 @@
+"""The one place where smskit decides what happens to a request.
+
+`call_flow` is a generator in the style of httpx's auth flow: it yields
+commands (`Reserve` rate-limit capacity, `Send` this request, `Sleep` this
+long) and is sent back what happened (a wait time, an `httpx.Response` or an
+`httpx.TransportError`). It never performs I/O itself, so tests drive it by
+hand and two tiny executors (`_sync`, `_async`) run it for real.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Generator
+from typing import Generic, TypeVar
+
+import attrs
+import httpx
+
+from smskit._core._policy import RetryPolicy
+from smskit._exceptions import (
+    ConnectError,
+    DeliveryUnknown,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    SmsKitError,
+    TransportError,
+    TransportTimeout,
+)
+
+__all__ = ["Command", "Operation", "Outcome", "Reserve", "Send", "Sleep", "call_flow"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Send:
+    """Send this request and report the response or transport error."""
+
+    request: httpx.Request
+
+
+@attrs.frozen
+class Sleep:
+    """Wait this many seconds, then report ``None``."""
+
+    seconds: float
+
+
+@attrs.frozen
+class Reserve:
+    """Take ``cost`` tokens from the rate limit ``key`` and report the wait."""
+
+    key: str
+    cost: float
+
+
+Command = Send | Sleep | Reserve
+Outcome = httpx.Response | httpx.TransportError | float | None
+
+
+@attrs.frozen(kw_only=True)
+class Operation(Generic[T]):
+    """One logical call to a provider, however many attempts it takes.
+
+    Attributes:
+        provider: The provider's name, for errors.
+        build: Makes a fresh request for each attempt.
+        parse: Turns a response into the result, or raises a smskit error.
+        is_send: True when the call may deliver an SMS (never blindly retried).
+        to: The recipient, for `DeliveryUnknown`.
+        client_ref: The client reference, for `DeliveryUnknown`.
+        limit_key: The rate-limit bucket to draw from, or ``None``.
+        cost: Tokens one attempt takes from that bucket.
+    """
+
+    provider: str
+    build: Callable[[], httpx.Request]
+    parse: Callable[[httpx.Response], T]
+    is_send: bool
+    to: str = ""
+    client_ref: str | None = None
+    limit_key: str | None = None
+    cost: float = 1.0
+
+
+# httpx errors raised before any byte of the request left this machine.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def call_flow(
+    operation: Operation[T],
+    *,
+    policy: RetryPolicy,
+    clock: Callable[[], float],
+    rng: random.Random | None = None,
+) -> Generator[Command, Outcome, T]:
+    """Run one operation: reserve, attempt, classify, back off, give up.
+
+    Args:
+        operation: What to send and how to read the answer.
+        policy: When to retry.
+        clock: Monotonic seconds, for the policy's deadline.
+        rng: Source of jitter (a seeded one makes backoffs reproducible).
+
+    Yields:
+        Commands for the executor.
+
+    Returns:
+        The parsed result of the first successful attempt.
+
+    Raises:
+        SmsKitError: The last real error once retrying stops; `DeliveryUnknown`
+            when a send may have reached the provider.
+    """
+    rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
+    started = clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        if operation.limit_key is not None:
+            wait = yield Reserve(operation.limit_key, operation.cost)
+            if isinstance(wait, float) and wait > 0:
+                yield Sleep(wait)
+        outcome = yield Send(operation.build())
+        try:
+            return _parse(operation, outcome)
+        except SmsKitError as error:
+            delay = _retry_delay(error, operation, policy, attempt, rng)
+            final = _final_error(error, operation, attempt)
+            if delay is None or attempt >= policy.max_attempts:
+                raise final  # noqa: B904 -- the cause is already on the error
+            if policy.deadline is not None and (
+                clock() + delay - started > policy.deadline
+            ):
+                raise final  # noqa: B904 -- the cause is already on the error
+        yield Sleep(delay)
+
+
+def _parse(operation: Operation[T], outcome: Outcome) -> T:
+    if isinstance(outcome, httpx.TransportError):
+        raise _translate(outcome, operation.provider) from outcome
+    if not isinstance(outcome, httpx.Response):
+        raise TypeError(f"executor sent {outcome!r} in reply to Send")
+    return operation.parse(outcome)
+
+
+def _translate(error: httpx.TransportError, provider: str) -> TransportError:
+    """Turn an httpx transport error into smskit's, keeping its text."""
+    text = f"{provider}: {type(error).__name__}: {error}".rstrip(": ")
+    if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return ConnectError(text, provider=provider)
+    if isinstance(error, httpx.TimeoutException):
+        return TransportTimeout(text, provider=provider)
+    return TransportError(text, provider=provider)
+
+
+def _is_ambiguous(error: SmsKitError, operation: Operation[T]) -> bool:
+    """Whether the provider may have acted on a send that failed."""
+    if not operation.is_send:
+        return False
+    if isinstance(error, TransportError):
+        return not isinstance(error.__cause__, _NOT_SENT)
+    # A provider that knows a 5xx was not processed marks it retryable.
+    return isinstance(error, ProviderUnavailable) and not error.retryable
+
+
+def _retry_delay(
+    error: SmsKitError,
+    operation: Operation[T],
+    policy: RetryPolicy,
+    attempt: int,
+    rng: random.Random,
+) -> float | None:
+    """Seconds to wait before trying again, or ``None`` to give up now."""
+    backoff = policy.backoff(attempt, rng.random())
+    if isinstance(error, RateLimited):
+        if error.retry_after is None:
+            return backoff
+        # Beyond the ceiling the caller is better off rescheduling the work.
+        if error.retry_after > policy.max_retry_after:
+            return None
+        return max(error.retry_after, backoff)
+    if _is_ambiguous(error, operation):
+        return backoff if policy.retry_ambiguous_sends else None
+    if isinstance(error, TransportError):
+        # Not sent at all (connect failures), or a read that is safe to repeat.
+        return backoff
+    if isinstance(error, ProviderUnavailable) and not operation.is_send:
+        return backoff  # reads change nothing, so a 5xx is worth another try
+    if isinstance(error, ProviderError) and error.retryable:
+        return backoff
+    return None
+
+
+def _final_error(
+    error: SmsKitError, operation: Operation[T], attempt: int
+) -> SmsKitError:
+    """The error to raise if this attempt is the last one."""
+    if not _is_ambiguous(error, operation):
+        return error
+    status = error.http_status if isinstance(error, ProviderError) else None
+    message = (
+        f"{operation.provider} may or may not have accepted the message "
+        f"(attempt {attempt}: {error}); it was not sent again to avoid a duplicate. "
+        "Check the provider's records before retrying."
+    )
+    unknown = DeliveryUnknown(
+        message,
+        provider=operation.provider,
+        to=operation.to,
+        client_ref=operation.client_ref,
+        attempts=attempt,
+        http_status=status,
+    )
+    unknown.__cause__ = error
+    return unknown

@@ -1,0 +1,127 @@
+"""The client side of the sandbox API: build requests, parse responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+
+from smskit._exceptions import (
+    AuthenticationError,
+    NotFound,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    RejectedMessage,
+)
+from smskit._models import Message
+from smskit.providers._common import read_json, retry_after_seconds
+from smskit.providers._protocol import OutgoingMessage
+
+__all__ = ["build_fetch", "build_send", "parse_fetch", "parse_send"]
+
+NAME = "sandbox"
+
+# The sandbox's error codes and the smskit error each one becomes.
+_ERRORS: dict[str, type[ProviderError]] = {
+    "unauthorized": AuthenticationError,
+    "not_found": NotFound,
+    "invalid_to": RejectedMessage,
+    "missing_body": RejectedMessage,
+    "invalid_json": RejectedMessage,
+}
+
+
+def build_send(base_url: str, api_key: str, message: OutgoingMessage) -> httpx.Request:
+    """Make the ``POST /messages`` request for ``message``."""
+    payload = {
+        "to": message.to,
+        "from": message.sender,
+        "body": message.body,
+        "client_ref": message.client_ref,
+        "status_callback": message.status_callback,
+    }
+    return httpx.Request(
+        "POST",
+        f"{base_url}/messages",
+        json={key: value for key, value in payload.items() if value is not None},
+        headers=_headers(api_key),
+    )
+
+
+def build_fetch(base_url: str, api_key: str, message_id: str) -> httpx.Request:
+    """Make the ``GET /messages/{id}`` request."""
+    return httpx.Request(
+        "GET", f"{base_url}/messages/{message_id}", headers=_headers(api_key)
+    )
+
+
+def parse_send(response: httpx.Response) -> Message:
+    """Read a send's answer: 201 and the message, or an error."""
+    return _message_or_error(response, expected=201, is_send=True)
+
+
+def parse_fetch(response: httpx.Response) -> Message:
+    """Read a lookup's answer: 200 and the message, or an error."""
+    return _message_or_error(response, expected=200, is_send=False)
+
+
+def _headers(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
+
+
+def _message_or_error(
+    response: httpx.Response, *, expected: int, is_send: bool
+) -> Message:
+    data = read_json(NAME, response)
+    if response.status_code != expected:
+        raise _error(response, data, is_send=is_send)
+    return message_from_json(data)
+
+
+def message_from_json(data: dict[str, Any]) -> Message:
+    """Build a `Message` from the sandbox's JSON representation."""
+    return Message(
+        id=data["id"],
+        provider=NAME,
+        to=data["to"],
+        sender=data.get("from"),
+        body=data.get("body"),
+        status=data["status"],
+        raw_status=data["status"],
+        encoding=data.get("encoding"),
+        segments=data.get("segments"),
+        created_at=_datetime(data.get("created_at")),
+        updated_at=_datetime(data.get("updated_at")),
+        client_ref=data.get("client_ref"),
+        price=data.get("price"),
+        currency=data.get("currency"),
+        error_code=data.get("error_code"),
+        raw=data,
+    )
+
+
+def _datetime(value: str | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(value)
+
+
+def _error(
+    response: httpx.Response, data: dict[str, Any], *, is_send: bool
+) -> ProviderError:
+    detail = data.get("error") if isinstance(data.get("error"), dict) else {}
+    code = str(detail.get("code", "unknown"))
+    text = f"sandbox: {detail.get('message', 'error')} (HTTP {response.status_code})"
+    common: dict[str, Any] = {
+        "provider": NAME,
+        "http_status": response.status_code,
+        "provider_code": code,
+        "request_id": response.headers.get("x-request-id"),
+    }
+    if response.status_code == 429:
+        return RateLimited(text, retry_after=retry_after_seconds(response), **common)
+    if response.status_code >= 500:
+        # The sandbox documents 503 as "not accepted"; a 500 may have sent it.
+        safe = response.status_code == 503 or not is_send
+        return ProviderUnavailable(text, retryable=safe, **common)
+    return _ERRORS.get(code, ProviderError)(text, **common)
