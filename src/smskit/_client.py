@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, TypeVar
 import anyio
 import httpx
 
-from smskit import phone
+from smskit import encoding, phone
 from smskit._core._async import run_async
 from smskit._core._flow import Operation, call_flow
 from smskit._core._policy import RetryPolicy
 from smskit._core._sync import run_sync
 from smskit._exceptions import ConfigurationError, InvalidMessage
-from smskit.encoding import DEFAULT_MAX_SEGMENTS, analyze, check_length
 from smskit.providers._protocol import OutgoingMessage, Provider
 
 if TYPE_CHECKING:
@@ -95,8 +94,8 @@ class _ClientCore:
             raise InvalidMessage(f"body must be a string, not {type(body).__name__}")
         if not body:
             raise InvalidMessage("body is empty: an SMS needs some text")
-        info = analyze(body)
-        check_length(info, max_segments=self._max_segments)
+        info = encoding.analyze(body)
+        encoding.check_length(info, max_segments=self._max_segments)
         chosen_sender = sender if sender is not None else self._sender
         return OutgoingMessage(
             to=recipient,
@@ -170,7 +169,7 @@ class Client(_ClientCore):
         sender: str | None = None,
         region: str | None = None,
         retry: RetryPolicy | None = None,
-        max_segments: int = DEFAULT_MAX_SEGMENTS,
+        max_segments: int = 10,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -278,7 +277,7 @@ class AsyncClient(_ClientCore):
         sender: str | None = None,
         region: str | None = None,
         retry: RetryPolicy | None = None,
-        max_segments: int = DEFAULT_MAX_SEGMENTS,
+        max_segments: int = 10,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:

@@ -18,7 +18,7 @@ import attrs
 import httpx
 
 from smskit._models import Status, StatusEvent
-from smskit.encoding import analyze
+from smskit import encoding
 
 __all__ = ["API_KEY", "BASE_URL", "PRICE_PER_SEGMENT", "SandboxServer"]
 
@@ -159,7 +159,7 @@ class SandboxServer:
 
     def _accept(self, payload: dict[str, Any]) -> _Record:
         body: str = payload["body"]
-        info = analyze(body)
+        info = encoding.analyze(body)
         message_id = "SB" + f"{self._rng.getrandbits(128):032x}"
         record = _Record(
             id=message_id,

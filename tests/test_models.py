@@ -1,0 +1,283 @@
+"""Message, Status, StatusEvent and InboundMessage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pickle
+from decimal import Decimal
+
+import attrs
+import pytest
+
+import smskit
+from smskit import InboundMessage, Message, Status, StatusEvent
+
+T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def make_message(**changes: object) -> Message:
+    fields: dict[str, object] = {
+        "id": "SM1",
+        "provider": "sandbox",
+        "to": "+14155552671",
+        "sender": "+15005550006",
+        "body": "Hello",
+        "status": "queued",
+        "encoding": "GSM-7",
+        "segments": 1,
+        "created_at": T0,
+        "updated_at": T0,
+        "client_ref": "order-1",
+        "price": "0.0075",
+        "currency": "USD",
+        "raw": {"id": "SM1", "status": "queued"},
+    }
+    fields.update(changes)
+    return Message(**fields)  # type: ignore[arg-type]
+
+
+def event(status: str, *, at: int = 1, **changes: object) -> StatusEvent:
+    fields: dict[str, object] = {
+        "message_id": "SM1",
+        "provider": "sandbox",
+        "status": status,
+        "raw_status": status.upper(),
+        "occurred_at": T0 + dt.timedelta(seconds=at),
+    }
+    fields.update(changes)
+    return StatusEvent(**fields)  # type: ignore[arg-type]
+
+
+class TestStatus:
+    @pytest.mark.parametrize(
+        ("status", "final"),
+        [
+            ("scheduled", False),
+            ("queued", False),
+            ("sending", False),
+            ("sent", False),
+            ("unknown", False),
+            ("delivered", True),
+            ("read", True),
+            ("undelivered", True),
+            ("rejected", True),
+            ("expired", True),
+            ("failed", True),
+            ("canceled", True),
+            ("received", True),
+        ],
+    )
+    def test_is_final(self, status: str, final: bool) -> None:
+        assert final == Status(status).is_final
+
+    def test_parse_ignores_case_and_spaces(self) -> None:
+        assert Status.DELIVERED is Status.parse("  Delivered ")
+
+    @pytest.mark.parametrize("value", ["deliverd", "", 3, None])
+    def test_parse_rejects_unknown(self, value: object) -> None:
+        with pytest.raises(
+            smskit.UnknownStatus, match="unknown message status"
+        ) as info:
+            Status.parse(value)  # type: ignore[arg-type]
+        assert isinstance(info.value, ValueError)
+        assert value == info.value.value
+
+    def test_str_is_value(self) -> None:
+        assert "delivered" == str(Status.DELIVERED)
+
+    @pytest.mark.parametrize(
+        ("current", "newer", "expected"),
+        [
+            ("queued", "sent", "sent"),
+            ("sent", "queued", "sent"),  # late "queued" is ignored
+            ("sending", "sent", "sent"),
+            ("sent", "delivered", "delivered"),
+            ("delivered", "sent", "delivered"),  # final never regresses
+            ("delivered", "undelivered", "delivered"),
+            ("undelivered", "delivered", "undelivered"),
+            ("delivered", "read", "read"),  # the one move out of a final status
+            ("read", "delivered", "read"),
+            ("sent", "unknown", "sent"),
+            ("unknown", "sent", "sent"),
+            ("unknown", "queued", "queued"),
+            ("queued", "failed", "failed"),
+            ("scheduled", "canceled", "canceled"),
+            ("sent", "sent", "sent"),
+        ],
+    )
+    def test_merge(self, current: str, newer: str, expected: str) -> None:
+        assert Status(expected) is Status(current).merge(Status(newer))
+
+
+class TestMessageValidation:
+    def test_empty_body_is_rejected(self) -> None:
+        with pytest.raises(smskit.InvalidMessage, match="body is empty") as info:
+            make_message(body="")
+        assert isinstance(info.value, ValueError)
+
+    def test_body_may_be_unknown(self) -> None:
+        assert make_message(body=None).body is None
+
+    def test_non_string_body_is_rejected(self) -> None:
+        with pytest.raises(smskit.InvalidMessage, match="body must be a string"):
+            make_message(body=42)
+
+    def test_unknown_status_string_is_rejected(self) -> None:
+        with pytest.raises(smskit.UnknownStatus) as info:
+            make_message(status="on its way")
+        assert isinstance(info.value, ValueError)
+
+    def test_status_string_is_converted(self) -> None:
+        assert Status.QUEUED is make_message(status="QUEUED").status
+
+    @pytest.mark.parametrize("field", ["id", "provider", "to"])
+    def test_required_text_must_not_be_blank(self, field: str) -> None:
+        with pytest.raises(smskit.InvalidMessage, match=field):
+            make_message(**{field: "  "})
+
+    def test_naive_datetime_is_rejected(self) -> None:
+        with pytest.raises(smskit.InvalidMessage, match="timezone-aware"):
+            make_message(created_at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+
+    @pytest.mark.parametrize("segments", [-1, True, 1.5])
+    def test_bad_segment_count(self, segments: object) -> None:
+        with pytest.raises(smskit.InvalidMessage, match="segments"):
+            make_message(segments=segments)
+
+    def test_unknown_encoding(self) -> None:
+        with pytest.raises(smskit.InvalidMessage, match="unknown encoding"):
+            make_message(encoding="UTF-8")
+
+    def test_bad_price(self) -> None:
+        with pytest.raises(smskit.InvalidMessage, match="not a number"):
+            make_message(price="free")
+
+    def test_price_from_float_is_exact_text(self) -> None:
+        assert Decimal("0.1") == make_message(price=0.1).price
+
+    def test_is_frozen(self) -> None:
+        message = make_message()
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            message.body = "changed"  # type: ignore[misc]
+
+    def test_keyword_only(self) -> None:
+        with pytest.raises(TypeError):
+            Message("SM1", "sandbox", "+1", status="queued")  # type: ignore[misc]
+
+    def test_raw_is_kept_out_of_repr_and_equality(self) -> None:
+        message = make_message(raw={"secret-ish": "payload"})
+        assert "payload" not in repr(message)
+        assert make_message(raw={"other": 1}) == message
+
+
+class TestApply:
+    def test_progresses_and_records_details(self) -> None:
+        updated = make_message().apply(
+            event("undelivered", at=5, error_code="30003", error_message="off")
+        )
+        assert Status.UNDELIVERED is updated.status
+        assert "UNDELIVERED" == updated.raw_status
+        assert "30003" == updated.error_code
+        assert "off" == updated.error_message
+        assert T0 + dt.timedelta(seconds=5) == updated.updated_at
+
+    def test_late_event_does_not_regress(self) -> None:
+        delivered = make_message().apply(event("delivered", at=5))
+        assert delivered is delivered.apply(event("sent", at=9))
+
+    def test_out_of_order_timestamps_keep_latest(self) -> None:
+        message = make_message(updated_at=T0 + dt.timedelta(seconds=10))
+        sent = message.apply(event("sent", at=3))
+        assert T0 + dt.timedelta(seconds=10) == sent.updated_at
+
+    def test_price_arrives_with_event(self) -> None:
+        message = make_message(price=None, currency=None)
+        updated = message.apply(event("delivered", price="0.02", currency="EUR"))
+        assert (Decimal("0.02"), "EUR") == (updated.price, updated.currency)
+
+    def test_event_without_time_keeps_updated_at(self) -> None:
+        updated = make_message().apply(event("sent", occurred_at=None))
+        assert T0 == updated.updated_at
+
+    def test_event_for_other_message(self) -> None:
+        with pytest.raises(smskit.InvalidMessage, match="cannot update"):
+            make_message().apply(event("sent", message_id="SM2"))
+
+
+class TestSerialization:
+    def test_message_round_trips_through_json(self) -> None:
+        message = make_message(
+            scheduled_at=T0 + dt.timedelta(hours=1),
+            error_code="30007",
+            raw={"nested": {"a": [1, 2]}},
+        )
+        data = json.loads(json.dumps(message.to_dict()))
+        again = Message.from_dict(data)
+        assert message == again
+        assert message.raw == again.raw
+        assert isinstance(again.price, Decimal)
+        assert smskit.Encoding.GSM7 is again.encoding
+
+    def test_to_dict_is_plain(self) -> None:
+        data = make_message().to_dict()
+        assert "queued" == data["status"]
+        assert "GSM-7" == data["encoding"]
+        assert "0.0075" == data["price"]
+        assert T0.isoformat() == data["created_at"]
+
+    def test_event_and_inbound_round_trip(self) -> None:
+        status_event = event("delivered", price="0.01", currency="USD")
+        assert status_event == StatusEvent.from_dict(
+            json.loads(json.dumps(status_event.to_dict()))
+        )
+        inbound = InboundMessage(
+            id="IN1",
+            provider="sandbox",
+            sender="+14155552671",
+            to="+15005550006",
+            body="stop please",
+            received_at=T0,
+            segments=1,
+        )
+        assert inbound == InboundMessage.from_dict(
+            json.loads(json.dumps(inbound.to_dict()))
+        )
+
+    def test_unknown_field_is_an_error(self) -> None:
+        data = make_message().to_dict() | {"colour": "blue"}
+        with pytest.raises(smskit.InvalidMessage, match="unknown fields: colour"):
+            Message.from_dict(data)
+
+    def test_missing_field_is_an_error(self) -> None:
+        data = make_message().to_dict()
+        del data["status"]
+        with pytest.raises(smskit.InvalidMessage, match="status"):
+            Message.from_dict(data)
+
+    def test_bad_datetime_is_an_error(self) -> None:
+        data = make_message().to_dict() | {"created_at": "yesterday"}
+        with pytest.raises(smskit.InvalidMessage, match="ISO 8601"):
+            Message.from_dict(data)
+
+    @pytest.mark.parametrize(
+        "model",
+        [
+            make_message(),
+            event("delivered"),
+            InboundMessage(id="I", provider="p", sender="+1", to="+2", body="hi"),
+        ],
+        ids=["message", "event", "inbound"],
+    )
+    def test_pickle(self, model: object) -> None:
+        again = pickle.loads(pickle.dumps(model))  # noqa: S301 -- our own data
+        assert model == again
+
+
+class TestInbound:
+    @pytest.mark.parametrize(
+        ("body", "keyword"), [("stop", "STOP"), ("  Help me", "HELP"), ("", "")]
+    )
+    def test_keyword(self, body: str, keyword: str) -> None:
+        inbound = InboundMessage(id="I", provider="p", sender="+1", to="+2", body=body)
+        assert keyword == inbound.keyword
