@@ -138,7 +138,7 @@ class TestMessageValidation:
 
     def test_naive_datetime_is_rejected(self) -> None:
         with pytest.raises(smskit.InvalidMessage, match="timezone-aware"):
-            make_message(created_at=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+            make_message(created_at=dt.datetime(2026, 1, 1))
 
     @pytest.mark.parametrize("segments", [-1, True, 1.5])
     def test_bad_segment_count(self, segments: object) -> None:

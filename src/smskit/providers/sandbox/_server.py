@@ -17,8 +17,8 @@ from typing import Any
 import attrs
 import httpx
 
-from smskit._models import Status, StatusEvent
 from smskit import encoding
+from smskit._models import Status, StatusEvent
 
 __all__ = ["API_KEY", "BASE_URL", "PRICE_PER_SEGMENT", "SandboxServer"]
 
