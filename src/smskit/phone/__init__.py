@@ -1,0 +1,34 @@
+"""Phone numbers and sender IDs: E.164 normalization, number facts, destination rules.
+
+This is the only part of smskit that uses the phonenumbers library::
+
+    >>> from smskit import phone
+    >>> phone.to_e164("Tel: +1 (415) 555-2671")
+    '+14155552671'
+"""
+
+from __future__ import annotations
+
+from ._models import PhoneNumber
+from ._normalize import NormalizeResult, normalize_many, parse, to_e164
+from ._policy import NumberPolicy
+from ._types import NumberType, PhoneNumberReason, SenderIdReason
+
+__all__ = [
+    "NormalizeResult",
+    "NumberPolicy",
+    "NumberType",
+    "PhoneNumber",
+    "PhoneNumberReason",
+    "SenderIdReason",
+    "normalize_many",
+    "parse",
+    "to_e164",
+]
+
+# Show the public home in reprs, docs and tracebacks, not the private module.
+for _name in __all__:
+    _obj = globals()[_name]
+    if hasattr(_obj, "__module__"):
+        _obj.__module__ = __name__
+del _name, _obj
