@@ -12,6 +12,8 @@ from __future__ import annotations
 from ._models import PhoneNumber
 from ._normalize import NormalizeResult, normalize_many, parse, to_e164
 from ._policy import NumberPolicy
+from ._sender import SenderId, SenderIdKind
+from ._time import is_quiet_hours, local_time
 from ._types import NumberType, PhoneNumberReason, SenderIdReason
 
 __all__ = [
@@ -20,7 +22,11 @@ __all__ = [
     "NumberType",
     "PhoneNumber",
     "PhoneNumberReason",
+    "SenderId",
+    "SenderIdKind",
     "SenderIdReason",
+    "is_quiet_hours",
+    "local_time",
     "normalize_many",
     "parse",
     "to_e164",
