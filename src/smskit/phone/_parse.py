@@ -168,8 +168,8 @@ def _invalid_error(
         return fail(
             number,
             "too_short",
-            f"{q} is too short: it looks like a local number without its area "
-            f"code ({have}, and {lengths})",
+            f"{q} is too short: {have}, and {lengths} (it may be a local "
+            "number, missing its area code)",
         )
     if possible == ValidationResult.TOO_SHORT:
         return fail(number, "too_short", f"{q} is too short: {have}, and {lengths}")
@@ -189,8 +189,8 @@ def _invalid_error(
     return fail(
         number,
         "invalid_for_region",
-        f"{q} is not a valid number for {place}: its length is right, but no "
-        "number range there starts with these digits",
+        f"{q} is not a valid number for {place}: no number range there "
+        "matches these digits",
     )
 
 
