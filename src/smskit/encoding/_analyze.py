@@ -1,0 +1,378 @@
+"""analyze(), segment_count() and check_length(): the public entry points."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+from typing import Literal
+
+import attrs
+
+from smskit._exceptions import ConfigurationError, MessageTooLong
+from smskit.encoding._graphemes import grapheme_bounds
+from smskit.encoding._gsm7 import (
+    BASIC_ASCII_BYTES,
+    EXTENSION_ASCII_BYTES,
+    EXTENSION_RE,
+    NON_BASIC_RE,
+    NON_GSM_RE,
+)
+from smskit.encoding._models import (
+    Encoding,
+    NationalLanguage,
+    Segment,
+    SegmentInfo,
+    SmartEncodingResult,
+    character_name,
+)
+from smskit.encoding._national import Alphabet, candidate_alphabets, resolve_languages
+from smskit.encoding._smart import smart_encode
+from smskit.encoding._split import (
+    ASTRAL_RE,
+    count_parts,
+    part_bounds,
+    single_and_multi,
+    unit_starts,
+)
+
+__all__ = [
+    "DEFAULT_MAX_SEGMENTS",
+    "MAX_CONCATENATED_SEGMENTS",
+    "Languages",
+    "Split",
+    "analyze",
+    "check_length",
+    "segment_count",
+]
+
+DEFAULT_MAX_SEGMENTS = 10
+"""Parts a message may need before :func:`check_length` rejects it."""
+
+MAX_CONCATENATED_SEGMENTS = 255
+"""The concatenation header numbers parts in one octet (TS 23.040)."""
+
+Split = Literal["3gpp", "graphemes"]
+Languages = Iterable[NationalLanguage | str] | NationalLanguage | str | None
+
+_GSM7, _UCS2 = Encoding.GSM7, Encoding.UCS2
+_SINGLE_GSM, _MULTI_GSM = single_and_multi(gsm=True)
+_SINGLE_UCS2, _MULTI_UCS2 = single_and_multi(gsm=False)
+
+
+def _default_gsm(text: str) -> int | None:
+    """Return the septets ``text`` needs in the default alphabet, or ``None``.
+
+    ``None`` means a character is outside the GSM alphabet, so UCS-2 it is.
+    """
+    if text.isascii():
+        # Deleting the one-septet characters leaves the ones that are not.
+        rest = text.encode("ascii").translate(None, BASIC_ASCII_BYTES)
+        if rest and rest.translate(None, EXTENSION_ASCII_BYTES):
+            return None
+        return len(text) + len(rest)
+    first = NON_BASIC_RE.search(text)
+    if first is None:
+        return len(text)
+    if NON_GSM_RE.search(text, first.start()) is not None:
+        return None
+    return len(text) + len(EXTENSION_RE.findall(text, first.start()))
+
+
+def _utf16_units(text: str) -> int:
+    # "surrogatepass" gives a lone surrogate code point its one unit instead
+    # of raising: analyze() must accept any str.
+    return len(text.encode("utf-16-le", "surrogatepass")) >> 1
+
+
+def _count_default(text: str) -> int:
+    """Count parts with the default alphabet and 3GPP split, as fast as we can."""
+    septets = _default_gsm(text)
+    if septets is not None:
+        if septets <= _SINGLE_GSM:
+            return 1
+        if septets == len(text):
+            return -(-septets // _MULTI_GSM)
+        starts = unit_starts(EXTENSION_RE, text)
+        return count_parts(septets, starts, _SINGLE_GSM, _MULTI_GSM)
+    units = _utf16_units(text)
+    if units <= _SINGLE_UCS2:
+        return 1
+    if units == len(text):
+        return -(-units // _MULTI_UCS2)
+    return count_parts(units, unit_starts(ASTRAL_RE, text), _SINGLE_UCS2, _MULTI_UCS2)
+
+
+@attrs.frozen
+class _Choice:
+    """How a text is encoded: the alphabet (``None`` for UCS-2) and its size."""
+
+    alphabet: Alphabet | None
+    total: int
+    two_unit: re.Pattern[str]
+    single: int
+    multi: int
+
+
+_DEFAULT_ALPHABETS = candidate_alphabets(())
+
+
+def _choose(text: str, alphabets: tuple[Alphabet, ...]) -> _Choice:
+    """Pick the GSM-7 alphabet needing the fewest parts, else UCS-2."""
+    if alphabets == _DEFAULT_ALPHABETS:
+        septets = _default_gsm(text)
+        if septets is not None:
+            return _Choice(alphabets[0], septets, EXTENSION_RE, _SINGLE_GSM, _MULTI_GSM)
+    else:
+        chars = frozenset(text)
+        best: tuple[tuple[int, int], _Choice] | None = None
+        for alphabet in alphabets:  # ordered by header size: ties keep the first
+            if chars <= alphabet.chars:
+                choice = _gsm_choice(text, alphabet)
+                starts = unit_starts(choice.two_unit, text)
+                key = (
+                    count_parts(choice.total, starts, choice.single, choice.multi),
+                    choice.total,
+                )
+                if best is None or key < best[0]:
+                    best = (key, choice)
+        if best is not None:
+            return best[1]
+    return _Choice(None, _utf16_units(text), ASTRAL_RE, _SINGLE_UCS2, _MULTI_UCS2)
+
+
+def _gsm_choice(text: str, alphabet: Alphabet) -> _Choice:
+    septets = len(text) + len(alphabet.two_unit.findall(text))
+    return _Choice(
+        alphabet,
+        septets,
+        alphabet.two_unit,
+        alphabet.single_capacity,
+        alphabet.multi_capacity,
+    )
+
+
+def _segments(text: str, choice: _Choice, *, graphemes: bool) -> SegmentInfo:
+    """Cut ``text`` into parts as ``choice`` says."""
+    total, single, multi = choice.total, choice.single, choice.multi
+    if total <= single:
+        segments: tuple[Segment, ...] = (Segment(text=text, units=total, offset=0),)
+    else:
+        bounds = grapheme_bounds(text, choice.two_unit, multi) if graphemes else None
+        if bounds is None:
+            starts = unit_starts(choice.two_unit, text) if total > len(text) else []
+            bounds = part_bounds(total, starts, single, multi)
+        segments = tuple(
+            Segment(text=text[start:end], units=end_unit - start_unit, offset=start)
+            for (start, start_unit), (end, end_unit) in itertools.pairwise(bounds)
+        )
+    alphabet = choice.alphabet
+    return SegmentInfo(
+        text=text,
+        encoding=_UCS2 if alphabet is None else _GSM7,
+        segments=segments,
+        units_per_segment=single if len(segments) == 1 else multi,
+        locking_shift=alphabet.locking if alphabet else None,
+        single_shift=alphabet.single if alphabet else None,
+    )
+
+
+def _split_mode(split: str) -> bool:
+    """Validate ``split``; return whether it asks for grapheme clusters."""
+    if split == "graphemes":
+        return True
+    if split == "3gpp":
+        return False
+    raise ConfigurationError(f"split must be '3gpp' or 'graphemes', not {split!r}")
+
+
+def analyze(
+    text: str,
+    *,
+    smart_encoding: bool = False,
+    national_languages: Languages = None,
+    split: Split = "3gpp",
+) -> SegmentInfo:
+    r"""Work out how a text is encoded and cut into SMS parts.
+
+    Follows 3GPP TS 23.038/23.040 exactly: GSM-7 when every character is in
+    the GSM alphabet (an extension character such as ``€`` or ``{`` costs two
+    septets), else UCS-2 for the whole message (an emoji costs two UTF-16
+    units). A lone part holds 160 septets or 70 units; concatenated parts hold
+    153 or 67. An escape sequence or surrogate pair is never split across
+    parts, and an empty text is one (empty) part.
+
+    Never raises on any ``str``. Surrogate code points that are not part of a
+    character (``"\ud800"``, or text decoded with ``surrogateescape``) cannot
+    be encoded in a real SMS; each is counted as one UCS-2 unit, treated as a
+    character on its own (never paired with a neighbour) and listed in
+    :attr:`SegmentInfo.non_gsm_characters` as ``<surrogate-D800>``.
+
+    Example:
+        >>> info = analyze("Hello {name}, your code is 1234")
+        >>> info.encoding, info.segment_count, info.total_units
+        (<Encoding.GSM7: 'GSM-7'>, 1, 33)
+
+    Args:
+        text: The message body.
+        smart_encoding: Replace Unicode look-alikes (curly quotes, dashes, …)
+            with GSM characters, as Twilio's Smart Encoding does, but only
+            when that makes the whole text GSM-7; see
+            :attr:`SegmentInfo.smart_encoding` for both outcomes.
+        national_languages: National language shift tables the recipients
+            support (opt-in; see :class:`NationalLanguage`). The combination
+            needing the fewest parts is chosen, the default alphabet winning
+            ties.
+        split: ``"3gpp"`` cuts between any two characters. ``"graphemes"``
+            keeps each extended grapheme cluster (an emoji with modifiers, a
+            letter with its accents) inside one part when it fits, as Twilio
+            does; it needs ``pip install 'smskit[graphemes]'``.
+
+    Returns:
+        The encoding and parts.
+
+    Raises:
+        ConfigurationError: An option is invalid, or ``split="graphemes"``
+            without the ``regex`` package.
+    """
+    if not smart_encoding and not national_languages and split == "3gpp":
+        return _segments(text, _choose(text, _DEFAULT_ALPHABETS), graphemes=False)
+    graphemes = _split_mode(split)
+    alphabets = candidate_alphabets(resolve_languages(national_languages))
+    info = _segments(text, _choose(text, alphabets), graphemes=graphemes)
+    if not smart_encoding:
+        return info
+    encoded = smart_encode(text)
+    if encoded == text:
+        return info
+    other = _segments(encoded, _choose(encoded, alphabets), graphemes=graphemes)
+    applied = info.encoding is _UCS2 and other.encoding is _GSM7
+    outcome = SmartEncodingResult(
+        text=encoded,
+        applied=applied,
+        encoding=other.encoding,
+        segment_count=other.segment_count,
+        original_segment_count=info.segment_count,
+    )
+    return attrs.evolve(other if applied else info, smart_encoding=outcome)
+
+
+def segment_count(
+    text: str,
+    *,
+    smart_encoding: bool = False,
+    national_languages: Languages = None,
+    split: Split = "3gpp",
+) -> int:
+    """Return how many parts a text needs: ``analyze(...).segment_count``, faster.
+
+    With the default options this skips building the parts (hundreds of
+    thousands of calls per second), for rate limiting and bulk previews.
+
+    Example:
+        >>> segment_count("a" * 161), segment_count("😀" * 35)
+        (2, 1)
+
+    Args:
+        text: The message body.
+        smart_encoding: As for :func:`analyze`.
+        national_languages: As for :func:`analyze`.
+        split: As for :func:`analyze`.
+
+    Returns:
+        The number of parts; 1 for an empty text.
+
+    Raises:
+        ConfigurationError: An option is invalid, or ``split="graphemes"``
+            without the ``regex`` package.
+    """
+    if national_languages or split != "3gpp":
+        return analyze(
+            text,
+            smart_encoding=smart_encoding,
+            national_languages=national_languages,
+            split=split,
+        ).segment_count
+    if smart_encoding and _default_gsm(text) is None:
+        encoded = smart_encode(text)
+        if _default_gsm(encoded) is not None:
+            text = encoded
+    return _count_default(text)
+
+
+def check_length(
+    text: str | SegmentInfo,
+    *,
+    max_segments: int = DEFAULT_MAX_SEGMENTS,
+    smart_encoding: bool = False,
+    national_languages: Languages = None,
+    split: Split = "3gpp",
+) -> SegmentInfo:
+    """Raise :exc:`~smskit.MessageTooLong` if a text needs too many parts.
+
+    Example:
+        >>> from smskit import MessageTooLong
+        >>> try:
+        ...     check_length("x" * 2000)
+        ... except MessageTooLong as error:
+        ...     print(error.segments, error.max_segments)
+        14 10
+
+    Args:
+        text: The message body, or the result of :func:`analyze` (the
+            remaining options are then ignored).
+        max_segments: The most parts allowed, from 1 to 255.
+        smart_encoding: As for :func:`analyze`.
+        national_languages: As for :func:`analyze`.
+        split: As for :func:`analyze`.
+
+    Returns:
+        The analysis, for reuse.
+
+    Raises:
+        MessageTooLong: The text needs more than ``max_segments`` parts.
+        ConfigurationError: ``max_segments`` is not an int from 1 to 255, or
+            another option is invalid.
+    """
+    if isinstance(max_segments, bool) or not (
+        1 <= max_segments <= MAX_CONCATENATED_SEGMENTS
+    ):
+        raise ConfigurationError(
+            f"max_segments must be an int from 1 to {MAX_CONCATENATED_SEGMENTS}, "
+            f"not {max_segments!r}"
+        )
+    info = (
+        text
+        if isinstance(text, SegmentInfo)
+        else analyze(
+            text,
+            smart_encoding=smart_encoding,
+            national_languages=national_languages,
+            split=split,
+        )
+    )
+    if info.segment_count > max_segments:
+        raise MessageTooLong(
+            _too_long_message(info, max_segments),
+            segments=info.segment_count,
+            max_segments=max_segments,
+        )
+    return info
+
+
+def _too_long_message(info: SegmentInfo, max_segments: int) -> str:
+    units = "septets" if info.encoding is _GSM7 else "UTF-16 units"
+    message = (
+        f"the message needs {info.segment_count} SMS segments "
+        f"({info.total_units} {units}, {info.encoding}) but at most "
+        f"{max_segments} are allowed"
+    )
+    culprit = NON_GSM_RE.search(info.text) if info.encoding is _UCS2 else None
+    if culprit is not None:
+        # The usual surprise: one curly quote makes the whole text UCS-2.
+        char = culprit.group()
+        message += (
+            f"; it is UCS-2 because of {char!r} ({character_name(char)}) at "
+            f"index {culprit.start()}"
+        )
+    return message
