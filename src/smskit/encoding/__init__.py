@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from smskit.encoding._analyze import (
     DEFAULT_MAX_SEGMENTS,
-    MAX_CONCATENATED_SEGMENTS,
     analyze,
     check_length,
     segment_count,
@@ -31,7 +30,6 @@ from smskit.encoding._smart import smart_encode
 
 __all__ = [
     "DEFAULT_MAX_SEGMENTS",
-    "MAX_CONCATENATED_SEGMENTS",
     "Encoding",
     "NationalLanguage",
     "NonGsmCharacter",

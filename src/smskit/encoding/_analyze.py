@@ -38,7 +38,6 @@ from smskit.encoding._split import (
 
 __all__ = [
     "DEFAULT_MAX_SEGMENTS",
-    "MAX_CONCATENATED_SEGMENTS",
     "Languages",
     "Split",
     "analyze",
@@ -49,8 +48,8 @@ __all__ = [
 DEFAULT_MAX_SEGMENTS = 10
 """Parts a message may need before :func:`check_length` rejects it."""
 
-MAX_CONCATENATED_SEGMENTS = 255
-"""The concatenation header numbers parts in one octet (TS 23.040)."""
+# The concatenation header numbers parts in one octet (TS 23.040).
+_MAX_PARTS = 255
 
 Split = Literal["3gpp", "graphemes"]
 Languages = Iterable[NationalLanguage | str] | NationalLanguage | str | None
@@ -334,12 +333,9 @@ def check_length(
         ConfigurationError: ``max_segments`` is not an int from 1 to 255, or
             another option is invalid.
     """
-    if isinstance(max_segments, bool) or not (
-        1 <= max_segments <= MAX_CONCATENATED_SEGMENTS
-    ):
+    if isinstance(max_segments, bool) or not (1 <= max_segments <= _MAX_PARTS):
         raise ConfigurationError(
-            f"max_segments must be an int from 1 to {MAX_CONCATENATED_SEGMENTS}, "
-            f"not {max_segments!r}"
+            f"max_segments must be an int from 1 to {_MAX_PARTS}, not {max_segments!r}"
         )
     info = (
         text
