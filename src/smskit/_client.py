@@ -52,7 +52,7 @@ class _ClientCore:
         max_segments: int,
         http_client: object | None,
     ) -> None:
-        if not isinstance(provider, Provider):
+        if not _is_provider(provider):
             message = f"provider must be a smskit provider, not {provider!r}"
             raise ConfigurationError(message)
         if provider.transport is not None and http_client is not None:
@@ -90,7 +90,7 @@ class _ClientCore:
     ) -> OutgoingMessage:
         """Check the caller's input and turn it into an `OutgoingMessage`."""
         recipient = phone.to_e164(to, region=self._region)
-        if not isinstance(body, str):
+        if not _is_str(body):
             raise InvalidMessage(f"body must be a string, not {type(body).__name__}")
         if not body:
             raise InvalidMessage("body is empty: an SMS needs some text")
@@ -123,7 +123,7 @@ class _ClientCore:
         return self._flow(operation)
 
     def _fetch_flow(self, message_id: str) -> Generator[Command, Outcome, Message]:
-        if not isinstance(message_id, str) or not message_id.strip():
+        if not _is_text(message_id):
             raise InvalidMessage(
                 f"message_id must be a non-empty string: {message_id!r}"
             )
@@ -140,6 +140,19 @@ class _ClientCore:
         return call_flow(
             operation, policy=self._retry, clock=time.monotonic, rng=self._rng
         )
+
+
+def _is_provider(value: object) -> bool:
+    # Checked at runtime too: a misplaced argument should fail here, clearly.
+    return isinstance(value, Provider)
+
+
+def _is_str(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _sender_id(value: str) -> str:

@@ -7,9 +7,9 @@ what they build.
 from __future__ import annotations
 
 from smskit.providers._protocol import OutgoingMessage, Provider
-from smskit.providers.sandbox import Sandbox
+from smskit.providers.sandbox import Sandbox, SandboxFault
 
-__all__ = ["OutgoingMessage", "Provider", "Sandbox"]
+__all__ = ["OutgoingMessage", "Provider", "Sandbox", "SandboxFault"]
 
 for _name in __all__:
     globals()[_name].__module__ = __name__

@@ -7,25 +7,34 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from smskit._models import Message, StatusEvent
+from smskit._exceptions import ConfigurationError
+from smskit._models import InboundMessage, Message, Status, StatusEvent
 from smskit.providers.sandbox import _api
-from smskit.providers.sandbox._server import API_KEY, BASE_URL, SandboxServer
+from smskit.providers.sandbox._magic import Fate, SandboxFault
+from smskit.providers.sandbox._server import API_KEY, BASE_URL, FaultRule, SandboxServer
+from smskit.providers.sandbox._state import SandboxState
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from smskit.providers._protocol import OutgoingMessage
 
-__all__ = ["Sandbox"]
+__all__ = ["Sandbox", "SandboxFault"]
 
 
 class Sandbox:
     """A fake provider that accepts messages and reports their delivery.
 
-    Nothing leaves the process: the client talks to an in-memory service
-    through `httpx.MockTransport`, using the same engine as real providers.
-    Time in the sandbox moves only when you call `advance`.
+    Nothing leaves the process: clients talk to an in-memory service through
+    `httpx.MockTransport`, using the same engine (retries included) as real
+    providers. Time in the sandbox moves only when you call `advance`.
+
+    Magic numbers (see the "Testing with the sandbox" guide) trigger
+    rejections, delivery failures and transport faults; `script` and `inject`
+    do the same for any number.
 
     Args:
-        seed: Seeds message ids (same seed, same ids).
+        seed: Seeds message ids and fault dice (same seed, same run).
         start: The sandbox's initial time (timezone-aware); defaults to now.
 
     Example:
@@ -39,11 +48,14 @@ class Sandbox:
     """
 
     def __init__(self, *, seed: int = 0, start: dt.datetime | None = None) -> None:
-        self._server = SandboxServer(seed=seed, start=start)
+        if start is not None and start.utcoffset() is None:
+            raise ConfigurationError("Sandbox start must be a timezone-aware datetime")
+        self.state = SandboxState(seed=seed, start=start)
+        self._server = SandboxServer(self.state, seed=seed)
         self._transport = httpx.MockTransport(self._server.handle)
 
     def __repr__(self) -> str:
-        return f"<Sandbox: {len(self._server.records)} messages>"
+        return f"<Sandbox: {len(self.state.records())} messages>"
 
     @property
     def name(self) -> str:
@@ -63,17 +75,27 @@ class Sandbox:
     @property
     def now(self) -> dt.datetime:
         """The sandbox's current time."""
-        return self._server.now
+        return self.state.now
 
     @property
     def outbox(self) -> list[Message]:
-        """Every message sent so far, oldest first, with its current status."""
-        return [_api.message_from_json(record) for record in self._server.records]
+        """Every message accepted so far, oldest first, with its current status."""
+        return [record.to_message() for record in self.state.records()]
 
     @property
     def events(self) -> list[StatusEvent]:
         """Every status event so far, oldest first."""
-        return list(self._server.events)
+        return list(self.state.events)
+
+    @property
+    def inbox(self) -> list[InboundMessage]:
+        """Every inbound message so far, oldest first."""
+        return list(self.state.inbox)
+
+    @property
+    def balance(self) -> Decimal:
+        """Credit left in USD (each sent segment costs 0.0075)."""
+        return self.state.balance
 
     def advance(self, seconds: float | None = None) -> list[StatusEvent]:
         """Move sandbox time forward and deliver what is due.
@@ -83,9 +105,109 @@ class Sandbox:
                 its final status.
 
         Returns:
-            The status events that happened.
+            The status events that happened, oldest first.
         """
-        return self._server.advance(seconds)
+        return self.state.advance(seconds)
+
+    def receive(
+        self, *, from_: str, body: str, to: str | None = None
+    ) -> InboundMessage:
+        """Simulate an SMS sent to you.
+
+        ``STOP`` (and ``STOPALL``, ``UNSUBSCRIBE``, ``CANCEL``, ``END``,
+        ``QUIT``) opts ``from_`` out: later sends to it raise `OptedOut`, like
+        Twilio's error 21610. ``START``, ``YES`` or ``UNSTOP`` opt back in.
+
+        Args:
+            from_: Who sends it (E.164).
+            body: The text.
+            to: Your number it is sent to; the sandbox's number by default.
+
+        Returns:
+            The inbound message (also in `inbox`).
+        """
+        if to is None:
+            return self.state.receive(from_=from_, body=body)
+        return self.state.receive(from_=from_, body=body, to=to)
+
+    def is_opted_out(self, number: str) -> bool:
+        """Whether ``number`` replied STOP and has not opted back in."""
+        return self.state.is_opted_out(number)
+
+    def script(
+        self,
+        to: str,
+        *,
+        final: Status | str = Status.DELIVERED,
+        error_code: str | None = None,
+        sent_after: float = 1.0,
+        final_after: float = 3.0,
+    ) -> None:
+        """Decide what happens to every later message sent to ``to``.
+
+        Args:
+            to: The recipient (E.164).
+            final: The final status, such as ``"undelivered"``.
+            error_code: The error code reported with a failure.
+            sent_after: Seconds from acceptance to ``sent``.
+            final_after: Seconds from acceptance to the final status.
+
+        Raises:
+            ConfigurationError: ``final`` is not a final status, or the
+                timings are out of order.
+        """
+        status = Status.parse(final)
+        if not status.is_final or status is Status.RECEIVED:
+            raise ConfigurationError(f"{status} is not a final outbound status")
+        if not 0 <= sent_after <= final_after:
+            raise ConfigurationError("need 0 <= sent_after <= final_after")
+        self.state.script(
+            to,
+            Fate(
+                final=status,
+                error_code=error_code,
+                sent_after=sent_after,
+                final_after=final_after,
+            ),
+        )
+
+    def inject(
+        self,
+        fault: SandboxFault | str,
+        *,
+        times: int | None = 1,
+        rate: float = 1.0,
+        to: str | None = None,
+        retry_after: float = 1.0,
+    ) -> None:
+        """Make the next matching requests fail.
+
+        Args:
+            fault: What goes wrong: ``"rate_limited"`` (429, not accepted),
+                ``"unavailable"`` (503, not accepted), ``"server_error"``
+                (500 after accepting), ``"connect_error"`` (never arrives) or
+                ``"read_timeout"`` (accepted, answer lost).
+            times: How many requests it hits; ``None`` for every one.
+            rate: The chance each matching request is hit (for flaky runs).
+            to: Only sends to this recipient; every request by default.
+            retry_after: The ``Retry-After`` seconds of a 429.
+
+        Raises:
+            ConfigurationError: An unknown fault, or a rate outside (0, 1].
+        """
+        try:
+            kind = SandboxFault(fault)
+        except ValueError:
+            known = ", ".join(item.value for item in SandboxFault)
+            raise ConfigurationError(
+                f"unknown fault {fault!r}; one of: {known}"
+            ) from None
+        if not 0 < rate <= 1:
+            raise ConfigurationError(f"rate must be in (0, 1], not {rate!r}")
+        rule = FaultRule(
+            fault=kind, times=times, rate=rate, to=to, retry_after=retry_after
+        )
+        self._server.rules.append(rule)
 
     def build_send(self, message: OutgoingMessage) -> httpx.Request:
         """Make the request that sends ``message``."""

@@ -10,6 +10,7 @@ import httpx
 from smskit._exceptions import (
     AuthenticationError,
     NotFound,
+    OptedOut,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
@@ -27,8 +28,16 @@ NAME = "sandbox"
 _ERRORS: dict[str, type[ProviderError]] = {
     "unauthorized": AuthenticationError,
     "not_found": NotFound,
+    "opted_out": OptedOut,
     "invalid_to": RejectedMessage,
+    "invalid_from": RejectedMessage,
+    "sender_not_owned": RejectedMessage,
+    "queue_full": RejectedMessage,
+    "cannot_route": RejectedMessage,
+    "no_geo_permission": RejectedMessage,
+    "not_mobile": RejectedMessage,
     "missing_body": RejectedMessage,
+    "body_too_long": RejectedMessage,
     "invalid_json": RejectedMessage,
 }
 
@@ -109,7 +118,8 @@ def _datetime(value: str | None) -> dt.datetime | None:
 def _error(
     response: httpx.Response, data: dict[str, Any], *, is_send: bool
 ) -> ProviderError:
-    detail = data.get("error") if isinstance(data.get("error"), dict) else {}
+    error = data.get("error")
+    detail: dict[str, Any] = error if isinstance(error, dict) else {}
     code = str(detail.get("code", "unknown"))
     text = f"sandbox: {detail.get('message', 'error')} (HTTP {response.status_code})"
     common: dict[str, Any] = {

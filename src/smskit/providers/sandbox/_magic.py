@@ -1,0 +1,124 @@
+"""The sandbox's magic numbers: recipients and senders with scripted fates.
+
+The first group copies Twilio's test credentials, so code written against
+them behaves the same in the sandbox. The second group is smskit's own, for
+outcomes Twilio's test numbers cannot show (delivery failures, throttling,
+ambiguous failures).
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from smskit._models import Status
+
+__all__ = [
+    "MAGIC_RECIPIENTS",
+    "MAGIC_SENDERS",
+    "Fate",
+    "Rejection",
+    "SandboxFault",
+]
+
+
+class Rejection(enum.Enum):
+    """Why the sandbox refuses a send, with the Twilio code it mirrors."""
+
+    INVALID_TO = ("invalid_to", 400, 21211, "the 'to' number is invalid")
+    INVALID_FROM = ("invalid_from", 400, 21212, "the 'from' number is invalid")
+    SENDER_NOT_OWNED = (
+        "sender_not_owned",
+        400,
+        21606,
+        "the 'from' number is not a message-capable number of this account",
+    )
+    QUEUE_FULL = ("queue_full", 400, 21611, "the sender's outgoing queue is full")
+    CANNOT_ROUTE = ("cannot_route", 400, 21612, "the 'to' number cannot be reached")
+    NO_PERMISSION = (
+        "no_geo_permission",
+        400,
+        21408,
+        "sending to this region is not enabled",
+    )
+    OPTED_OUT = (
+        "opted_out",
+        400,
+        21610,
+        "the recipient has opted out (replied STOP)",
+    )
+    NOT_MOBILE = ("not_mobile", 400, 21614, "the 'to' number cannot receive SMS")
+    MISSING_BODY = ("missing_body", 400, 21602, "'body' must be a non-empty string")
+    BODY_TOO_LONG = ("body_too_long", 400, 21617, "'body' exceeds 1600 characters")
+
+    def __init__(
+        self, code: str, http_status: int, twilio_code: int, text: str
+    ) -> None:
+        self.code = code
+        self.http_status = http_status
+        self.twilio_code = twilio_code
+        self.text = text
+
+
+class SandboxFault(enum.Enum):
+    """A failure of the HTTP exchange itself rather than a refusal."""
+
+    RATE_LIMITED = "rate_limited"
+    """HTTP 429 with ``Retry-After``; the message is not accepted."""
+    UNAVAILABLE = "unavailable"
+    """HTTP 503, documented as "not processed"; the message is not accepted."""
+    SERVER_ERROR = "server_error"
+    """HTTP 500 *after* the message was accepted (an ambiguous failure)."""
+    CONNECT_ERROR = "connect_error"
+    """The connection is refused; nothing reaches the sandbox."""
+    READ_TIMEOUT = "read_timeout"
+    """The message is accepted but the answer never arrives."""
+
+
+@attrs.frozen(kw_only=True)
+class Fate:
+    """What happens to a message after the sandbox accepts it.
+
+    Attributes:
+        final: The status it ends in.
+        error_code: The error code reported with a failed final status.
+        sent_after: Seconds from acceptance until ``sent``.
+        final_after: Seconds from acceptance until the final status.
+    """
+
+    final: Status = Status.DELIVERED
+    error_code: str | None = None
+    sent_after: float = 1.0
+    final_after: float = 3.0
+
+
+DEFAULT_FATE = Fate()
+
+# Recipients ("to") with a scripted outcome. Keys are E.164.
+MAGIC_RECIPIENTS: dict[str, Rejection | Fate | SandboxFault] = {
+    # Twilio test credentials (twilio.com/docs/iam/test-credentials).
+    "+15005550001": Rejection.INVALID_TO,
+    "+15005550002": Rejection.CANNOT_ROUTE,
+    "+15005550003": Rejection.NO_PERMISSION,
+    "+15005550004": Rejection.OPTED_OUT,
+    "+15005550009": Rejection.NOT_MOBILE,
+    # smskit's own.
+    "+15005550010": Fate(final=Status.UNDELIVERED, error_code="30003"),
+    "+15005550011": Fate(final=Status.FAILED, error_code="30008", sent_after=0.5),
+    "+15005550012": Fate(final=Status.EXPIRED, error_code="30036", final_after=60.0),
+    "+15005550013": Fate(final=Status.REJECTED, error_code="30007"),
+    "+15005550014": Fate(sent_after=30.0, final_after=120.0),  # slow carrier
+    "+15005550020": SandboxFault.RATE_LIMITED,
+    "+15005550021": SandboxFault.UNAVAILABLE,
+    "+15005550022": SandboxFault.SERVER_ERROR,
+    "+15005550023": SandboxFault.CONNECT_ERROR,
+    "+15005550024": SandboxFault.READ_TIMEOUT,
+}
+
+# Senders ("from") with a scripted outcome.
+MAGIC_SENDERS: dict[str, Rejection] = {
+    "+15005550001": Rejection.INVALID_FROM,
+    "+15005550007": Rejection.SENDER_NOT_OWNED,
+    "+15005550008": Rejection.QUEUE_FULL,
+}

@@ -1,0 +1,357 @@
+"""The sandbox's world: messages, their lifecycles, opt-outs and inbound texts.
+
+`SandboxState` knows nothing about HTTP. The sandbox's own API
+(`_server.py`) and the local emulator's Twilio, Vonage and Plivo dialects all
+sit on top of it. Time only moves when `advance` (or `advance_to`) is called.
+Every public method takes the state's lock, so one state can serve several
+threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+import threading
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from smskit import encoding
+from smskit._models import InboundMessage, Message, Status, StatusEvent
+from smskit.providers.sandbox._magic import (
+    DEFAULT_FATE,
+    MAGIC_RECIPIENTS,
+    MAGIC_SENDERS,
+    Fate,
+    Rejection,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["OPT_IN_WORDS", "OPT_OUT_WORDS", "SandboxRejected", "SandboxState"]
+
+PRICE_PER_SEGMENT = Decimal("0.0075")
+CURRENCY = "USD"
+DEFAULT_SENDER = "+15005550006"
+MAX_BODY_CHARACTERS = 1600
+# Keywords carriers and providers treat as opt-out / opt-in (Twilio's list).
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+)
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+
+class SandboxRejected(Exception):
+    """Raised by `SandboxState.submit` when the send is refused."""
+
+    def __init__(self, rejection: Rejection, detail: str | None = None) -> None:
+        super().__init__(detail or rejection.text)
+        self.rejection = rejection
+        self.detail = detail or rejection.text
+
+
+@attrs.define(kw_only=True)
+class _Step:
+    due: dt.datetime
+    status: Status
+    error_code: str | None = None
+
+
+@attrs.define(kw_only=True)
+class SandboxRecord:
+    """The sandbox's mutable view of one outbound message."""
+
+    id: str
+    to: str
+    sender: str
+    body: str
+    status: Status
+    encoding: encoding.Encoding
+    segments: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    client_ref: str | None
+    status_callback: str | None
+    steps: list[_Step]
+    price: Decimal | None = None
+    error_code: str | None = None
+
+    def to_message(self) -> Message:
+        """Snapshot this record as an immutable `Message`."""
+        return Message(
+            id=self.id,
+            provider="sandbox",
+            to=self.to,
+            sender=self.sender,
+            body=self.body,
+            status=self.status,
+            raw_status=self.status.value,
+            encoding=self.encoding,
+            segments=self.segments,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            client_ref=self.client_ref,
+            price=self.price,
+            currency=CURRENCY if self.price is not None else None,
+            error_code=self.error_code,
+        )
+
+
+class SandboxState:
+    """An in-memory SMS service.
+
+    Args:
+        seed: Seeds ids (same seed, same ids).
+        start: The initial time (timezone-aware); defaults to now.
+        balance: The account's starting credit in USD.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        start: dt.datetime | None = None,
+        balance: Decimal = Decimal("100.00"),
+    ) -> None:
+        self._rng = random.Random(seed)  # noqa: S311 -- ids for a fake, not secrets
+        self._now = start or dt.datetime.now(dt.timezone.utc)
+        self._lock = threading.RLock()
+        self._records: dict[str, SandboxRecord] = {}
+        self._fates: dict[str, Fate] = {}
+        self._opted_out: set[str] = set()
+        self._balance = balance
+        self.events: list[StatusEvent] = []
+        self.inbox: list[InboundMessage] = []
+        self.listeners: list[Callable[[StatusEvent | InboundMessage], None]] = []
+
+    # -- time ---------------------------------------------------------------
+
+    @property
+    def now(self) -> dt.datetime:
+        """The sandbox's current time."""
+        return self._now
+
+    def advance(self, seconds: float | None = None) -> list[StatusEvent]:
+        """Move time forward and apply every status change now due.
+
+        Args:
+            seconds: How far to move; ``None`` moves just far enough for every
+                pending message to reach its final status.
+
+        Returns:
+            The status events that happened, in time order.
+        """
+        with self._lock:
+            if seconds is None:
+                target = max(self._due_times(), default=self._now)
+            else:
+                target = self._now + dt.timedelta(seconds=seconds)
+            return self.advance_to(target)
+
+    def advance_to(self, moment: dt.datetime) -> list[StatusEvent]:
+        """Move time to ``moment`` (never backwards) and apply what is due."""
+        with self._lock:
+            happened = [self._apply(record, step) for record, step in self._due(moment)]
+            self._now = max(self._now, moment)
+            self.events.extend(happened)
+        for event in happened:
+            self._notify(event)
+        return happened
+
+    # -- sending ------------------------------------------------------------
+
+    def submit(
+        self,
+        *,
+        to: str,
+        body: str,
+        sender: str | None = None,
+        client_ref: str | None = None,
+        status_callback: str | None = None,
+    ) -> SandboxRecord:
+        """Accept a message, or raise `SandboxRejected` saying why not.
+
+        Args:
+            to: The recipient in E.164.
+            body: The text.
+            sender: The sender; the sandbox's own number when ``None``.
+            client_ref: Echoed back in the message and its events.
+            status_callback: Where the emulator posts status callbacks.
+
+        Returns:
+            The new record, status ``queued``.
+        """
+        with self._lock:
+            self._check(to=to, body=body, sender=sender)
+            info = encoding.analyze(body)
+            record = SandboxRecord(
+                id=self._new_id("SB"),
+                to=to,
+                sender=sender or DEFAULT_SENDER,
+                body=body,
+                status=Status.QUEUED,
+                encoding=info.encoding,
+                segments=info.segment_count,
+                created_at=self._now,
+                updated_at=self._now,
+                client_ref=client_ref,
+                status_callback=status_callback,
+                steps=self._lifecycle(self._fate_for(to)),
+            )
+            self._records[record.id] = record
+            return record
+
+    def get(self, message_id: str) -> SandboxRecord | None:
+        """The record with this id, or ``None``."""
+        with self._lock:
+            return self._records.get(message_id)
+
+    def records(self) -> list[SandboxRecord]:
+        """Every outbound record, oldest first."""
+        with self._lock:
+            return list(self._records.values())
+
+    @property
+    def balance(self) -> Decimal:
+        """Credit left, in USD; each sent segment costs `PRICE_PER_SEGMENT`."""
+        return self._balance
+
+    # -- scripting ----------------------------------------------------------
+
+    def script(self, to: str, fate: Fate) -> None:
+        """Give every later message to ``to`` this fate."""
+        with self._lock:
+            self._fates[to] = fate
+
+    def is_opted_out(self, number: str) -> bool:
+        """Whether ``number`` has replied STOP (and not START since)."""
+        return number in self._opted_out
+
+    # -- inbound ------------------------------------------------------------
+
+    def receive(
+        self, *, from_: str, body: str, to: str = DEFAULT_SENDER
+    ) -> InboundMessage:
+        """Simulate an SMS from ``from_`` to one of your numbers.
+
+        STOP-type keywords opt ``from_`` out (later sends to it are refused like
+        Twilio's 21610); START-type keywords opt it back in.
+
+        Returns:
+            The inbound message, also appended to `inbox`.
+        """
+        with self._lock:
+            message = InboundMessage(
+                id=self._new_id("SI"),
+                provider="sandbox",
+                sender=from_,
+                to=to,
+                body=body,
+                received_at=self._now,
+                segments=encoding.analyze(body).segment_count,
+                raw={"from": from_, "to": to, "body": body},
+            )
+            if message.keyword in OPT_OUT_WORDS:
+                self._opted_out.add(from_)
+            elif message.keyword in OPT_IN_WORDS:
+                self._opted_out.discard(from_)
+            self.inbox.append(message)
+        self._notify(message)
+        return message
+
+    # -- internals ----------------------------------------------------------
+
+    def _check(self, *, to: str, body: str, sender: str | None) -> None:
+        if not _E164.fullmatch(to):
+            raise SandboxRejected(Rejection.INVALID_TO, f"'to' {to!r} is not E.164")
+        if not body:
+            raise SandboxRejected(Rejection.MISSING_BODY)
+        if len(body) > MAX_BODY_CHARACTERS:
+            raise SandboxRejected(Rejection.BODY_TOO_LONG)
+        sender_problem = MAGIC_SENDERS.get(sender or "")
+        if sender_problem is not None:
+            raise SandboxRejected(sender_problem)
+        magic = MAGIC_RECIPIENTS.get(to)
+        if isinstance(magic, Rejection):
+            raise SandboxRejected(magic)
+        if to in self._opted_out:
+            raise SandboxRejected(Rejection.OPTED_OUT)
+
+    def _fate_for(self, to: str) -> Fate:
+        scripted = self._fates.get(to)
+        if scripted is not None:
+            return scripted
+        magic = MAGIC_RECIPIENTS.get(to)
+        return magic if isinstance(magic, Fate) else DEFAULT_FATE
+
+    def _lifecycle(self, fate: Fate) -> list[_Step]:
+        at = self._now
+        steps = []
+        if fate.final is not Status.FAILED:  # a failed message never reaches a carrier
+            sent_at = at + dt.timedelta(seconds=fate.sent_after)
+            steps.append(_Step(due=sent_at, status=Status.SENT))
+        steps.append(
+            _Step(
+                due=at + dt.timedelta(seconds=fate.final_after),
+                status=fate.final,
+                error_code=fate.error_code,
+            )
+        )
+        return steps
+
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{self._rng.getrandbits(128):032x}"
+
+    def _due_times(self) -> list[dt.datetime]:
+        return [step.due for record in self._records.values() for step in record.steps]
+
+    def _due(self, moment: dt.datetime) -> list[tuple[SandboxRecord, _Step]]:
+        due = [
+            (record, step)
+            for record in self._records.values()
+            for step in record.steps
+            if step.due <= moment
+        ]
+        # A stable sort keeps send order for steps due at the same moment.
+        return sorted(due, key=lambda item: item[1].due)
+
+    def _apply(self, record: SandboxRecord, step: _Step) -> StatusEvent:
+        record.steps.remove(step)
+        record.status = step.status
+        record.updated_at = step.due
+        record.error_code = step.error_code
+        if step.status is Status.SENT:  # carriers bill what they were handed
+            record.price = PRICE_PER_SEGMENT * record.segments
+            self._balance -= record.price
+        return StatusEvent(
+            message_id=record.id,
+            provider="sandbox",
+            status=step.status,
+            raw_status=step.status.value,
+            occurred_at=step.due,
+            to=record.to,
+            sender=record.sender,
+            error_code=step.error_code,
+            client_ref=record.client_ref,
+            price=record.price,
+            currency=CURRENCY if record.price is not None else None,
+            raw=_event_payload(record),
+        )
+
+    def _notify(self, item: StatusEvent | InboundMessage) -> None:
+        for listener in list(self.listeners):
+            listener(item)
+
+
+def _event_payload(record: SandboxRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "status": record.status.value,
+        "error_code": record.error_code,
+        "updated_at": record.updated_at.isoformat(),
+    }

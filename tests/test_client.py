@@ -1,0 +1,270 @@
+"""End to end through the sandbox, with the sync and the async client."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+import smskit
+from smskit.providers import Sandbox
+
+T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    return Sandbox(seed=7, start=T0)
+
+
+class Both:
+    """Call the sync or the async client with the same code."""
+
+    def __init__(self, client: smskit.Client | smskit.AsyncClient) -> None:
+        self.client = client
+
+    async def send(self, **kwargs: Any) -> smskit.Message:
+        result = self.client.send(**kwargs)
+        return await result if isinstance(result, Awaitable) else result
+
+    async def fetch(self, message_id: str) -> smskit.Message:
+        result = self.client.fetch(message_id)
+        return await result if isinstance(result, Awaitable) else result
+
+    async def close(self) -> None:
+        if isinstance(self.client, smskit.AsyncClient):
+            await self.client.aclose()
+        else:
+            self.client.close()
+
+
+MakeClient = Callable[..., Both]
+
+
+@pytest.fixture(params=["sync", "async"])
+def make_client(request: pytest.FixtureRequest) -> MakeClient:
+    def make(provider: smskit.providers.Provider, **options: Any) -> Both:
+        if request.param == "sync":
+            return Both(smskit.Client(provider, **options))
+        return Both(smskit.AsyncClient(provider, **options))
+
+    return make
+
+
+@pytest.mark.anyio
+async def test_send_then_delivered(sandbox: Sandbox, make_client: MakeClient) -> None:
+    client = make_client(sandbox, region="US")
+    message = await client.send(
+        to="(415) 555-2671", body="Hello", sender="+15005550006", client_ref="c1"
+    )
+    assert message.id.startswith("SB")
+    assert "sandbox" == message.provider
+    assert "+14155552671" == message.to
+    assert "+15005550006" == message.sender
+    assert smskit.Status.QUEUED is message.status
+    assert smskit.Encoding.GSM7 is message.encoding
+    assert 1 == message.segments
+    assert "c1" == message.client_ref
+    assert T0 == message.created_at
+    assert message.raw["id"] == message.id
+
+    events = sandbox.advance()
+    assert [smskit.Status.SENT, smskit.Status.DELIVERED] == [e.status for e in events]
+    fetched = await client.fetch(message.id)
+    assert smskit.Status.DELIVERED is fetched.status
+    assert T0 + dt.timedelta(seconds=3) == fetched.updated_at
+    await client.close()
+
+
+@pytest.mark.anyio
+async def test_unicode_body_is_ucs2(sandbox: Sandbox, make_client: MakeClient) -> None:
+    client = make_client(sandbox)
+    message = await client.send(to="+14155552671", body="Привет " * 12)
+    assert smskit.Encoding.UCS2 is message.encoding
+    assert 2 == message.segments
+    await client.close()
+
+
+@pytest.mark.anyio
+async def test_default_sender_and_override(
+    sandbox: Sandbox, make_client: MakeClient
+) -> None:
+    client = make_client(sandbox, sender="ACME")
+    assert "ACME" == (await client.send(to="+14155552671", body="a")).sender
+    other = await client.send(to="+14155552671", body="b", sender="+15005550006")
+    assert "+15005550006" == other.sender
+    await client.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("to", "reason"),
+    [
+        ("", "missing"),
+        (None, "missing"),
+        ("12", "too_short"),
+        ("hello", "not_a_number"),
+    ],
+)
+async def test_bad_recipient_is_refused_before_sending(
+    sandbox: Sandbox, make_client: MakeClient, to: object, reason: str
+) -> None:
+    client = make_client(sandbox)
+    with pytest.raises(smskit.InvalidPhoneNumber) as info:
+        await client.send(to=to, body="hi")
+    assert reason == info.value.reason
+    assert isinstance(info.value, ValueError)
+    assert [] == sandbox.outbox
+    await client.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("body", "error", "match"),
+    [
+        ("", smskit.InvalidMessage, "body is empty"),
+        (None, smskit.InvalidMessage, "body must be a string"),
+        ("x" * 1531, smskit.MessageTooLong, ""),
+    ],
+)
+async def test_bad_body_is_refused_before_sending(
+    sandbox: Sandbox,
+    make_client: MakeClient,
+    body: object,
+    error: type[Exception],
+    match: str,
+) -> None:
+    client = make_client(sandbox)
+    with pytest.raises(error, match=match):
+        await client.send(to="+14155552671", body=body)
+    assert [] == sandbox.outbox
+    await client.close()
+
+
+@pytest.mark.anyio
+async def test_max_segments_is_configurable(
+    sandbox: Sandbox, make_client: MakeClient
+) -> None:
+    client = make_client(sandbox, max_segments=1)
+    with pytest.raises(smskit.MessageTooLong) as info:
+        await client.send(to="+14155552671", body="x" * 161)
+    assert (2, 1) == (info.value.segments, info.value.max_segments)
+    await client.close()
+
+
+@pytest.mark.anyio
+async def test_fetch_unknown_id(sandbox: Sandbox, make_client: MakeClient) -> None:
+    client = make_client(sandbox)
+    with pytest.raises(smskit.NotFound) as info:
+        await client.fetch("SBnope")
+    assert (404, "not_found", "sandbox") == (
+        info.value.http_status,
+        info.value.provider_code,
+        info.value.provider,
+    )
+    await client.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("message_id", ["", "  "])
+async def test_fetch_needs_an_id(
+    sandbox: Sandbox, make_client: MakeClient, message_id: str
+) -> None:
+    client = make_client(sandbox)
+    with pytest.raises(smskit.InvalidMessage, match="message_id"):
+        await client.fetch(message_id)
+    await client.close()
+
+
+def test_context_managers_close_their_http_client(sandbox: Sandbox) -> None:
+    with smskit.Client(sandbox) as client:
+        assert "sandbox" == client.provider.name
+    assert client._http.is_closed
+
+
+@pytest.mark.anyio
+async def test_async_context_manager(sandbox: Sandbox) -> None:
+    async with smskit.AsyncClient(sandbox) as client:
+        await client.send(to="+14155552671", body="hi")
+    assert client._http.is_closed
+    assert 1 == len(sandbox.outbox)
+
+
+def test_a_given_http_client_is_not_closed() -> None:
+    provider = RecordingProvider(lambda request: httpx.Response(201, json=SENT))
+    http = httpx.Client(transport=httpx.MockTransport(provider.handle))
+    with smskit.Client(provider, http_client=http) as client:
+        client.send(to="+14155552671", body="hi")
+    assert not http.is_closed
+    http.close()
+
+
+def test_sandbox_refuses_a_foreign_http_client(sandbox: Sandbox) -> None:
+    with pytest.raises(smskit.ConfigurationError, match="brings its own transport"):
+        smskit.Client(sandbox, http_client=httpx.Client())
+
+
+def test_provider_must_be_a_provider() -> None:
+    with pytest.raises(smskit.ConfigurationError, match="must be a smskit provider"):
+        smskit.Client("twilio")  # type: ignore[arg-type]
+
+
+def test_max_segments_must_be_positive(sandbox: Sandbox) -> None:
+    with pytest.raises(smskit.ConfigurationError, match="max_segments"):
+        smskit.Client(sandbox, max_segments=0)
+
+
+def test_repr_names_the_provider_only(sandbox: Sandbox) -> None:
+    assert "<Client provider='sandbox'>" == repr(smskit.Client(sandbox))
+    assert "<Sandbox: 0 messages>" == repr(sandbox)
+
+
+def test_timeout_default_and_override(sandbox: Sandbox) -> None:
+    assert httpx.Timeout(30.0, connect=5.0) == smskit.Client(sandbox)._http.timeout
+    assert httpx.Timeout(2.0) == smskit.Client(sandbox, timeout=2.0)._http.timeout
+
+
+SENT = {
+    "id": "X1",
+    "to": "+14155552671",
+    "from": None,
+    "body": "hi",
+    "status": "queued",
+}
+
+
+class RecordingProvider:
+    """A minimal provider over a scripted handler, to test the client alone."""
+
+    name = "recording"
+    transport = None
+    rate_limit_key = "acct"
+
+    def __init__(self, handler: Callable[[httpx.Request], httpx.Response]) -> None:
+        self.handle = handler
+
+    def build_send(self, message: smskit.providers.OutgoingMessage) -> httpx.Request:
+        return httpx.Request(
+            "POST", "https://api.example.test/send", json={"to": message.to}
+        )
+
+    def parse_send(
+        self, message: smskit.providers.OutgoingMessage, response: httpx.Response
+    ) -> smskit.Message:
+        return self.parse_fetch(response)
+
+    def build_fetch(self, message_id: str) -> httpx.Request:
+        return httpx.Request("GET", f"https://api.example.test/{message_id}")
+
+    def parse_fetch(self, response: httpx.Response) -> smskit.Message:
+        data = response.json()
+        return smskit.Message(
+            id=data["id"],
+            provider=self.name,
+            to=data["to"],
+            body=data["body"],
+            status=data["status"],
+        )
