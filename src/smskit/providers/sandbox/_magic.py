@@ -51,6 +51,12 @@ class Rejection(enum.Enum):
     NOT_MOBILE = ("not_mobile", 400, 21614, "the 'to' number cannot receive SMS")
     MISSING_BODY = ("missing_body", 400, 21602, "'body' must be a non-empty string")
     BODY_TOO_LONG = ("body_too_long", 400, 21617, "'body' exceeds 1600 characters")
+    NOT_CANCELABLE = (
+        "not_cancelable",
+        400,
+        30409,
+        "only a scheduled message can be canceled",
+    )
 
     def __init__(
         self, code: str, http_status: int, twilio_code: int, text: str

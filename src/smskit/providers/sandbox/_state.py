@@ -78,6 +78,7 @@ class SandboxRecord:
     client_ref: str | None
     status_callback: str | None
     steps: list[_Step]
+    scheduled_at: dt.datetime | None = None
     price: Decimal | None = None
     error_code: str | None = None
 
@@ -96,6 +97,7 @@ class SandboxRecord:
             created_at=self.created_at,
             updated_at=self.updated_at,
             client_ref=self.client_ref,
+            scheduled_at=self.scheduled_at,
             price=self.price,
             currency=CURRENCY if self.price is not None else None,
             error_code=self.error_code,
@@ -173,6 +175,7 @@ class SandboxState:
         sender: str | None = None,
         client_ref: str | None = None,
         status_callback: str | None = None,
+        send_at: dt.datetime | None = None,
     ) -> SandboxRecord:
         """Accept a message, or raise `SandboxRejected` saying why not.
 
@@ -182,29 +185,59 @@ class SandboxState:
             sender: The sender; the sandbox's own number when ``None``.
             client_ref: Echoed back in the message and its events.
             status_callback: Where the emulator posts status callbacks.
+            send_at: Schedule it: ``scheduled`` until then, then ``queued``.
 
         Returns:
-            The new record, status ``queued``.
+            The new record, status ``queued`` (or ``scheduled``).
         """
         with self._lock:
             self._check(to=to, body=body, sender=sender)
             info = encoding.analyze(body)
+            start = self._now if send_at is None else max(send_at, self._now)
+            steps = self._lifecycle(self._fate_for(to), start)
+            if send_at is not None:
+                steps.insert(0, _Step(due=start, status=Status.QUEUED))
             record = SandboxRecord(
                 id=self._new_id("SB"),
                 to=to,
                 sender=sender or DEFAULT_SENDER,
                 body=body,
-                status=Status.QUEUED,
+                status=Status.QUEUED if send_at is None else Status.SCHEDULED,
                 encoding=info.encoding,
                 segments=info.segment_count,
                 created_at=self._now,
                 updated_at=self._now,
                 client_ref=client_ref,
                 status_callback=status_callback,
-                steps=self._lifecycle(self._fate_for(to)),
+                steps=steps,
+                scheduled_at=send_at,
             )
             self._records[record.id] = record
             return record
+
+    def cancel(self, message_id: str) -> SandboxRecord | None:
+        """Cancel a scheduled message.
+
+        Returns:
+            The canceled record; ``None`` if there is no such message.
+
+        Raises:
+            SandboxRejected: The message is no longer scheduled.
+        """
+        with self._lock:
+            record = self._records.get(message_id)
+            if record is None:
+                return None
+            if record.status is not Status.SCHEDULED:
+                detail = f"message {message_id} is {record.status}, not scheduled"
+                raise SandboxRejected(Rejection.NOT_CANCELABLE, detail)
+            record.steps.clear()
+            record.status = Status.CANCELED
+            record.updated_at = self._now
+            event = self._event(record, error_code=None)
+            self.events.append(event)
+        self._notify(event)
+        return record
 
     def get(self, message_id: str) -> SandboxRecord | None:
         """The record with this id, or ``None``."""
@@ -289,8 +322,7 @@ class SandboxState:
         magic = MAGIC_RECIPIENTS.get(to)
         return magic if isinstance(magic, Fate) else DEFAULT_FATE
 
-    def _lifecycle(self, fate: Fate) -> list[_Step]:
-        at = self._now
+    def _lifecycle(self, fate: Fate, at: dt.datetime) -> list[_Step]:
         steps = []
         if fate.final is not Status.FAILED:  # a failed message never reaches a carrier
             sent_at = at + dt.timedelta(seconds=fate.sent_after)
@@ -328,15 +360,18 @@ class SandboxState:
         if step.status is Status.SENT:  # carriers bill what they were handed
             record.price = PRICE_PER_SEGMENT * record.segments
             self._balance -= record.price
+        return self._event(record, error_code=step.error_code)
+
+    def _event(self, record: SandboxRecord, *, error_code: str | None) -> StatusEvent:
         return StatusEvent(
             message_id=record.id,
             provider="sandbox",
-            status=step.status,
-            raw_status=step.status.value,
-            occurred_at=step.due,
+            status=record.status,
+            raw_status=record.status.value,
+            occurred_at=record.updated_at,
             to=record.to,
             sender=record.sender,
-            error_code=step.error_code,
+            error_code=error_code,
             client_ref=record.client_ref,
             price=record.price,
             currency=CURRENCY if record.price is not None else None,
