@@ -116,6 +116,8 @@ class TestRegions:
             pytest.param({"denied_regions": "NG"}, "got a str", id="deny-str"),
             pytest.param({"allowed_regions": {"UK"}}, "['UK']", id="allow-unknown"),
             pytest.param({"denied_regions": {"XX", "ZZ"}}, "'XX', 'ZZ'", id="deny"),
+            pytest.param({"denied_types": "voip"}, "got a str", id="types-str"),
+            pytest.param({"denied_types": ["landline"]}, "'landline'", id="types"),
         ],
     )
     def test_bad_region_codes_are_configuration_errors(
@@ -127,7 +129,7 @@ class TestRegions:
 
 class TestTypes:
     def test_block_more_types_by_value(self) -> None:
-        policy = NumberPolicy(denied_types={"premium_rate", NumberType.SHARED_COST})  # type: ignore[arg-type]
+        policy = NumberPolicy(denied_types={"premium_rate", NumberType.SHARED_COST})
 
         assert "type_not_allowed" == reason("+61 1300 123 456", policy)
 

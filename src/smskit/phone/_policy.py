@@ -35,9 +35,17 @@ def _optional_regions(value: Iterable[str] | None) -> frozenset[str] | None:
     return None if value is None else _regions(value)
 
 
-def _types(value: Iterable[NumberType]) -> frozenset[NumberType]:
+def _types(value: Iterable[NumberType | str]) -> frozenset[NumberType]:
     """Convert number types, accepting their string values too."""
-    return frozenset(NumberType(kind) for kind in value)
+    if isinstance(value, str):
+        msg = f"expected a collection of number types such as {{{value!r}}}, got a str"
+        raise ConfigurationError(msg)
+    try:
+        return frozenset(NumberType(kind) for kind in value)
+    except ValueError as error:
+        known = ", ".join(kind.value for kind in NumberType)
+        msg = f"{error}; the number types are: {known}"
+        raise ConfigurationError(msg) from None
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -60,7 +68,8 @@ class NumberPolicy:
             accepted ("001" stands for non-geographic numbers such as +882).
             Codes are case-insensitive. ``None`` accepts every region.
         denied_regions: Regions never accepted, even if also allowed.
-        denied_types: Number types never accepted. Premium-rate by default,
+        denied_types: Number types never accepted, as `NumberType` members or
+            their values (``"premium_rate"``). Premium-rate by default,
             because no legitimate SMS goes to one and they are a fraud vector.
 
     Raises:
