@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "smskit" / "encoding"
 ROW = re.compile(r"^\| U\+([0-9A-F]{4,6}) \|(.*)\|\s*$")
 CELL_SPLIT = re.compile(r"(?<!\\)\|")
-SPACES = re.compile(r"(\d+) × SPACE")
+SPACES = re.compile(r"(\d+) \u00d7 SPACE")
 LANGUAGES = (
     "Turkish",
     "Spanish",
