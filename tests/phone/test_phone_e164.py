@@ -219,3 +219,13 @@ def test_messages_quote_the_input_and_say_why(
 
 def test_region_is_ignored_for_international_numbers() -> None:
     assert "+442079460958" == to_e164("+44 20 7946 0958", region="US")
+
+
+def test_lengths_of_an_unknown_country_are_described_vaguely() -> None:
+    import phonenumbers
+
+    from smskit.phone._parse import _possible_lengths
+
+    unknown = phonenumbers.PhoneNumber(country_code=999, national_number=1234)
+
+    assert "a different length" == _possible_lengths(unknown)

@@ -9,6 +9,8 @@ This is the only part of smskit that uses the phonenumbers library::
 
 from __future__ import annotations
 
+import inspect as _inspect
+
 from ._models import PhoneNumber
 from ._normalize import NormalizeResult, normalize_many, parse, to_e164
 from ._policy import NumberPolicy
@@ -35,6 +37,6 @@ __all__ = [
 # Show the public home in reprs, docs and tracebacks, not the private module.
 for _name in __all__:
     _obj = globals()[_name]
-    if hasattr(_obj, "__module__"):
+    if _inspect.isclass(_obj) or _inspect.isfunction(_obj):
         _obj.__module__ = __name__
 del _name, _obj

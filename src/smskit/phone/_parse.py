@@ -179,12 +179,7 @@ def _invalid_error(
         return fail(
             number, "invalid_length", f"{q} has the wrong length: {have}, and {lengths}"
         )
-    if possible == ValidationResult.INVALID_COUNTRY_CODE:
-        return fail(
-            number,
-            "invalid_country_code",
-            f"{q} does not start with a valid country calling code",
-        )
+    # IS_POSSIBLE remains (INVALID_COUNTRY_CODE cannot: parsing checked it).
     place = f"region {region}" if region and not _has_plus(number) else where
     return fail(
         number,

@@ -10,6 +10,7 @@ import attrs
 from smskit._exceptions import InvalidPhoneNumber, InvalidSenderId
 
 from ._normalize import to_e164
+from ._parse import quote
 from ._types import SenderIdReason
 
 __all__ = ["SenderId", "SenderIdKind"]
@@ -90,7 +91,7 @@ class SenderId:
             raise _fail(
                 value,
                 "too_short",
-                f"sender ID {value!r} is too short: short codes have 3 to 8 digits",
+                f"sender ID {quote(value)} is too short: short codes have 3 to 8 digits",
             )
         if _NUMBER_LIKE.fullmatch(text):
             return cls(
@@ -125,7 +126,7 @@ def _long_number(value: str, text: str, region: str | None) -> str:
         raise _fail(
             value,
             "invalid_long_number",
-            f"sender ID {value!r} looks like a phone number but is not a valid "
+            f"sender ID {quote(value)} looks like a phone number but is not a valid "
             f"one ({error.reason}): {error}",
         ) from error
 
@@ -137,14 +138,14 @@ def _alphanumeric(value: str, text: str) -> str:
         raise _fail(
             value,
             "invalid_characters",
-            f"sender ID {value!r} contains {', '.join(map(repr, bad))}: "
+            f"sender ID {quote(value)} contains {', '.join(map(repr, bad))}: "
             "alphanumeric sender IDs may only use ASCII letters, digits and spaces",
         )
     if len(text) > _ALPHANUMERIC_MAX:
         raise _fail(
             value,
             "too_long",
-            f"sender ID {value!r} has {len(text)} characters: alphanumeric "
+            f"sender ID {quote(value)} has {len(text)} characters: alphanumeric "
             f"sender IDs have at most {_ALPHANUMERIC_MAX}",
         )
     return text
