@@ -91,7 +91,8 @@ class SenderId:
             raise _fail(
                 value,
                 "too_short",
-                f"sender ID {quote(value)} is too short: short codes have 3 to 8 digits",
+                f"sender ID {quote(value)} is too short: short codes have 3 to 8 "
+                "digits",
             )
         if _NUMBER_LIKE.fullmatch(text):
             return cls(
