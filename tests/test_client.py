@@ -105,7 +105,8 @@ async def test_default_sender_and_override(
     [
         ("", "missing"),
         (None, "missing"),
-        ("12", "too_short"),
+        ("+1 415", "too_short"),
+        ("12", "needs_region"),
         ("hello", "not_a_number"),
     ],
 )
@@ -127,7 +128,7 @@ async def test_bad_recipient_is_refused_before_sending(
     [
         ("", smskit.InvalidMessage, "body is empty"),
         (None, smskit.InvalidMessage, "body must be a string"),
-        ("x" * 1531, smskit.MessageTooLong, ""),
+        ("x" * 1531, smskit.MessageTooLong, "needs 11 SMS segments"),
     ],
 )
 async def test_bad_body_is_refused_before_sending(

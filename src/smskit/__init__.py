@@ -41,12 +41,12 @@ from smskit._models import InboundMessage, Message, Status, StatusEvent
 from smskit.encoding import Encoding
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "AsyncClient",
     "AuthenticationError",
     "Client",
     "ConfigurationError",
     "ConnectError",
+    "DEFAULT_TIMEOUT",
     "DeliveryUnknown",
     "Encoding",
     "InboundMessage",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from smskit._core._flow import Command, Outcome, Reserve, Send, Sleep
+from smskit._core._flow import Command, Outcome, Pause, Reserve, Send, Sleep
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Generator
@@ -41,8 +41,13 @@ async def run_async(
             await sleep(command.seconds)
             outcome = None
         else:
-            outcome = await _reserve(limiter, command)
+            outcome = await _limit(limiter, command)
 
 
-async def _reserve(limiter: Limiter | None, command: Reserve) -> float:
-    return 0.0 if limiter is None else await limiter.areserve(command.key, command.cost)
+async def _limit(limiter: Limiter | None, command: Reserve | Pause) -> float | None:
+    if limiter is None:
+        return 0.0
+    if isinstance(command, Reserve):
+        return await limiter.areserve(command.key, command.cost)
+    await limiter.apause(command.key, command.seconds)
+    return None

@@ -9,6 +9,7 @@ hand and two tiny executors (`_sync`, `_async`) run it for real.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable, Generator
 from typing import Generic, TypeVar
@@ -16,6 +17,7 @@ from typing import Generic, TypeVar
 import attrs
 import httpx
 
+from smskit._core._hooks import GiveUp, Hooks, Retry
 from smskit._core._policy import RetryPolicy
 from smskit._exceptions import (
     ConnectError,
@@ -27,8 +29,21 @@ from smskit._exceptions import (
     TransportError,
     TransportTimeout,
 )
+from smskit._redact import mask_body, mask_phone, safe_url
 
-__all__ = ["Command", "Operation", "Outcome", "Reserve", "Send", "Sleep", "call_flow"]
+__all__ = [
+    "Command",
+    "Operation",
+    "Outcome",
+    "Pause",
+    "Reserve",
+    "Send",
+    "Sleep",
+    "call_flow",
+]
+
+logger = logging.getLogger("smskit")
+NO_HOOKS = Hooks()
 
 T = TypeVar("T")
 
@@ -55,7 +70,15 @@ class Reserve:
     cost: float
 
 
-Command = Send | Sleep | Reserve
+@attrs.frozen
+class Pause:
+    """Keep everyone off rate limit ``key`` for ``seconds``; report ``None``."""
+
+    key: str
+    seconds: float
+
+
+Command = Send | Sleep | Reserve | Pause
 Outcome = httpx.Response | httpx.TransportError | float | None
 
 
@@ -68,7 +91,8 @@ class Operation(Generic[T]):
         build: Makes a fresh request for each attempt.
         parse: Turns a response into the result, or raises a smskit error.
         is_send: True when the call may deliver an SMS (never blindly retried).
-        to: The recipient, for `DeliveryUnknown`.
+        to: The recipient, for `DeliveryUnknown` and logs.
+        body: The text, for logs (masked unless logging is unredacted).
         client_ref: The client reference, for `DeliveryUnknown`.
         limit_key: The rate-limit bucket to draw from, or ``None``.
         cost: Tokens one attempt takes from that bucket.
@@ -79,9 +103,15 @@ class Operation(Generic[T]):
     parse: Callable[[httpx.Response], T]
     is_send: bool
     to: str = ""
+    body: str | None = None
     client_ref: str | None = None
     limit_key: str | None = None
     cost: float = 1.0
+
+    @property
+    def name(self) -> str:
+        """``"send"`` or ``"fetch"``, for hooks and logs."""
+        return "send" if self.is_send else "fetch"
 
 
 # httpx errors raised before any byte of the request left this machine.
@@ -94,6 +124,8 @@ def call_flow(
     policy: RetryPolicy,
     clock: Callable[[], float],
     rng: random.Random | None = None,
+    hooks: Hooks = NO_HOOKS,
+    redact: bool = True,
 ) -> Generator[Command, Outcome, T]:
     """Run one operation: reserve, attempt, classify, back off, give up.
 
@@ -102,6 +134,8 @@ def call_flow(
         policy: When to retry.
         clock: Monotonic seconds, for the policy's deadline.
         rng: Source of jitter (a seeded one makes backoffs reproducible).
+        hooks: Callbacks to tell about requests, responses and retries.
+        redact: Mask phone numbers and bodies in log records.
 
     Yields:
         Commands for the executor.
@@ -122,19 +156,136 @@ def call_flow(
             wait = yield Reserve(operation.limit_key, operation.cost)
             if isinstance(wait, float) and wait > 0:
                 yield Sleep(wait)
-        outcome = yield Send(operation.build())
+        request = operation.build()
+        _log_request(operation, request, attempt, redact)
+        if hooks.on_request is not None:
+            hooks.on_request(request)
+        outcome = yield Send(request)
+        if isinstance(outcome, httpx.Response):
+            _log_response(operation, outcome)
+            if hooks.on_response is not None:
+                hooks.on_response(outcome)
         try:
             return _parse(operation, outcome)
         except SmsKitError as error:
             delay = _retry_delay(error, operation, policy, attempt, rng)
-            final = _final_error(error, operation, attempt)
-            if delay is None or attempt >= policy.max_attempts:
+            past_deadline = (
+                delay is not None
+                and policy.deadline is not None
+                and clock() + delay - started > policy.deadline
+            )
+            if delay is None or past_deadline or attempt >= policy.max_attempts:
+                final = _final_error(error, operation, attempt)
+                _give_up(operation, attempt, final, hooks)
                 raise final  # noqa: B904 -- the cause is already on the error
-            if policy.deadline is not None and (
-                clock() + delay - started > policy.deadline
-            ):
-                raise final  # noqa: B904 -- the cause is already on the error
+            _announce_retry(operation, attempt, delay, error, hooks)
+            throttled = isinstance(error, RateLimited)
+        if throttled and operation.limit_key is not None:
+            # Everyone sharing the bucket waits, not just this caller.
+            yield Pause(operation.limit_key, delay)
         yield Sleep(delay)
+
+
+def _log_request(
+    operation: Operation[T], request: httpx.Request, attempt: int, redact: bool
+) -> None:
+    if not logger.isEnabledFor(logging.DEBUG):
+        return
+    to = mask_phone(operation.to) if redact else operation.to
+    body = mask_body(operation.body) if redact else operation.body
+    logger.debug(
+        "%s %s %s attempt %d%s",
+        operation.provider,
+        request.method,
+        safe_url(request.url),
+        attempt,
+        f" to {to}" if to else "",
+        extra={
+            "smskit_event": "request",
+            "smskit_provider": operation.provider,
+            "smskit_operation": operation.name,
+            "smskit_attempt": attempt,
+            "smskit_to": to,
+            "smskit_body": body,
+        },
+    )
+
+
+def _log_response(operation: Operation[T], response: httpx.Response) -> None:
+    logger.debug(
+        "%s answered HTTP %d",
+        operation.provider,
+        response.status_code,
+        extra={
+            "smskit_event": "response",
+            "smskit_provider": operation.provider,
+            "smskit_operation": operation.name,
+            "smskit_status": response.status_code,
+        },
+    )
+
+
+def _announce_retry(
+    operation: Operation[T],
+    attempt: int,
+    delay: float,
+    error: SmsKitError,
+    hooks: Hooks,
+) -> None:
+    logger.info(
+        "%s %s attempt %d failed (%s); retrying in %.2fs",
+        operation.provider,
+        operation.name,
+        attempt,
+        type(error).__name__,
+        delay,
+        extra={
+            "smskit_event": "retry",
+            "smskit_provider": operation.provider,
+            "smskit_operation": operation.name,
+            "smskit_attempt": attempt,
+            "smskit_delay": delay,
+            "smskit_error": type(error).__name__,
+        },
+    )
+    if hooks.on_retry is not None:
+        hooks.on_retry(
+            Retry(
+                provider=operation.provider,
+                operation=operation.name,
+                attempt=attempt,
+                delay=delay,
+                error=error,
+            )
+        )
+
+
+def _give_up(
+    operation: Operation[T], attempts: int, error: SmsKitError, hooks: Hooks
+) -> None:
+    logger.warning(
+        "%s %s failed after %d attempt(s): %s",
+        operation.provider,
+        operation.name,
+        attempts,
+        type(error).__name__,
+        extra={
+            "smskit_event": "give_up",
+            "smskit_provider": operation.provider,
+            "smskit_operation": operation.name,
+            "smskit_attempt": attempts,
+            "smskit_error": type(error).__name__,
+        },
+    )
+    if hooks.on_give_up is not None:
+        hooks.on_give_up(
+            GiveUp(
+                provider=operation.provider,
+                operation=operation.name,
+                attempts=attempts,
+                error=error,
+            )
+        )
 
 
 def _parse(operation: Operation[T], outcome: Outcome) -> T:

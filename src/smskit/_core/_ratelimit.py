@@ -1,10 +1,26 @@
-"""Rate limiting: the interface the executors draw capacity from."""
+"""Rate limiting: token buckets, in-process or shared through Redis.
+
+Both backends run the same GCRA (generic cell rate algorithm) arithmetic, a
+token bucket expressed as one timestamp per bucket: the *theoretical arrival
+time* (TAT) at which the bucket would be full again. A reservation moves the
+TAT forward by ``cost / rate`` and tells the caller how long to wait; it is
+committed at once, so nobody holds a lock while waiting.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+import threading
+import time
+from typing import TYPE_CHECKING, Literal, Protocol
 
-__all__ = ["Limiter"]
+import attrs
+
+from smskit._exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["Limiter", "LocalLimiter", "RateLimit", "gcra"]
 
 
 class Limiter(Protocol):
@@ -21,3 +37,142 @@ class Limiter(Protocol):
     async def areserve(self, key: str, cost: float) -> float:
         """Async twin of `reserve` (for limiters that talk to a server)."""
         ...
+
+    def pause(self, key: str, seconds: float) -> None:
+        """Stop everyone using bucket ``key`` for ``seconds`` (after a 429)."""
+        ...
+
+    async def apause(self, key: str, seconds: float) -> None:
+        """Async twin of `pause`."""
+        ...
+
+
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:
+        raise ConfigurationError(f"RateLimit.{attribute.name} must be > 0: {value!r}")
+
+
+def _burst(
+    _: object, attribute: attrs.Attribute[float | None], value: float | None
+) -> None:
+    if value is not None and not value >= 1:
+        raise ConfigurationError(f"RateLimit.{attribute.name} must be >= 1: {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class RateLimit:
+    """How fast a client may send: a token bucket.
+
+    Attributes:
+        rate: Tokens added per second (messages or segments per second).
+        burst: The bucket's size: how many may go at once after a quiet
+            spell. Defaults to ``max(1, rate)``, one second's worth.
+        per: ``"account"`` shares one bucket across all senders of the
+            provider account; ``"sender"`` gives each sender its own (long
+            codes are usually limited per number).
+        cost: ``"message"`` takes one token per send; ``"segment"`` takes one
+            per segment, for providers that limit segments per second.
+    """
+
+    rate: float = attrs.field(validator=_positive)
+    burst: float | None = attrs.field(default=None, validator=_burst)
+    per: Literal["account", "sender"] = "account"
+    cost: Literal["message", "segment"] = "message"
+
+    @property
+    def capacity(self) -> float:
+        """The bucket size in tokens."""
+        return self.burst if self.burst is not None else max(1.0, self.rate)
+
+    def key(self, *, provider: str, account: str, sender: str | None) -> str:
+        """The bucket a send draws from."""
+        base = f"smskit:{provider}:{account}"
+        return f"{base}:{sender or '-'}" if self.per == "sender" else base
+
+    def cost_of(self, segments: int) -> float:
+        """Tokens one send of ``segments`` segments takes."""
+        return float(max(segments, 1)) if self.cost == "segment" else 1.0
+
+
+def gcra(
+    tat: float, now: float, *, cost: float, rate: float, capacity: float
+) -> tuple[float, float]:
+    """One GCRA reservation.
+
+    Args:
+        tat: The bucket's theoretical arrival time (``now`` if new).
+        now: The current time, in the same seconds as ``tat``.
+        cost: Tokens to take.
+        rate: Tokens per second.
+        capacity: The bucket size in tokens.
+
+    Returns:
+        ``(new_tat, wait)``: the bucket's new TAT, and how many seconds from
+        ``now`` the caller must wait before its tokens are available.
+    """
+    new_tat = max(tat, now) + cost / rate
+    wait = new_tat - capacity / rate - now
+    return new_tat, max(wait, 0.0)
+
+
+def paused_tat(
+    tat: float, now: float, *, seconds: float, rate: float, capacity: float
+) -> float:
+    """The TAT of a bucket that must stay empty for ``seconds`` from ``now``."""
+    return max(tat, now + seconds + capacity / rate)
+
+
+class LocalLimiter:
+    """Token buckets in this process, shared by every thread and task.
+
+    Args:
+        limit: The rate, burst and keying.
+        clock: Monotonic seconds (injectable for tests).
+    """
+
+    def __init__(
+        self, limit: RateLimit, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._tats: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"<LocalLimiter rate={self.limit.rate:g}/s burst={self.limit.capacity:g}>"
+        )
+
+    def reserve(self, key: str, cost: float) -> float:
+        """Take ``cost`` tokens from bucket ``key``; return seconds to wait."""
+        with self._lock:
+            now = self._clock()
+            tat, wait = gcra(
+                self._tats.get(key, now),
+                now,
+                cost=cost,
+                rate=self.limit.rate,
+                capacity=self.limit.capacity,
+            )
+            self._tats[key] = tat
+        return wait
+
+    async def areserve(self, key: str, cost: float) -> float:
+        """Same as `reserve`: the arithmetic is quick and never waits."""
+        return self.reserve(key, cost)
+
+    def pause(self, key: str, seconds: float) -> None:
+        """Empty bucket ``key`` until ``seconds`` from now."""
+        with self._lock:
+            now = self._clock()
+            self._tats[key] = paused_tat(
+                self._tats.get(key, now),
+                now,
+                seconds=seconds,
+                rate=self.limit.rate,
+                capacity=self.limit.capacity,
+            )
+
+    async def apause(self, key: str, seconds: float) -> None:
+        """Same as `pause`."""
+        self.pause(key, seconds)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
-from smskit._core._flow import Command, Outcome, Reserve, Send, Sleep
+from smskit._core._flow import Command, Outcome, Pause, Reserve, Send, Sleep
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
@@ -41,8 +41,13 @@ def run_sync(
             sleep(command.seconds)
             outcome = None
         else:
-            outcome = _reserve(limiter, command)
+            outcome = _limit(limiter, command)
 
 
-def _reserve(limiter: Limiter | None, command: Reserve) -> float:
-    return 0.0 if limiter is None else limiter.reserve(command.key, command.cost)
+def _limit(limiter: Limiter | None, command: Reserve | Pause) -> float | None:
+    if limiter is None:
+        return 0.0
+    if isinstance(command, Reserve):
+        return limiter.reserve(command.key, command.cost)
+    limiter.pause(command.key, command.seconds)
+    return None

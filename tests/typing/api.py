@@ -1,0 +1,73 @@
+"""Exercise the public API for the type checkers; never executed.
+
+mypy --strict checks this file (see ``[tool.mypy] files``). A signature change
+that breaks users' typed code fails the type check here first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import httpx
+from typing_extensions import assert_type
+
+import smskit
+from smskit.providers import OutgoingMessage, Provider, Sandbox
+
+
+def sync_usage() -> None:
+    sandbox = Sandbox(seed=1, start=dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    provider: Provider = sandbox
+    with smskit.Client(
+        provider,
+        sender="+15005550006",
+        region="US",
+        retry=smskit.RetryPolicy(max_attempts=5, retry_ambiguous_sends=False),
+        max_segments=3,
+        timeout=httpx.Timeout(10.0),
+    ) as client:
+        message = client.send(to="+14155552671", body="hi", client_ref="r1")
+        assert_type(message, smskit.Message)
+        assert_type(message.status, smskit.Status)
+        assert_type(message.status.is_final, bool)
+        assert_type(message.price, Decimal | None)
+        assert_type(message.encoding, smskit.Encoding | None)
+        assert_type(client.fetch(message.id), smskit.Message)
+        events = sandbox.advance(5.0)
+        assert_type(events, list[smskit.StatusEvent])
+        assert_type(message.apply(events[0]), smskit.Message)
+        assert_type(smskit.Message.from_dict(message.to_dict()), smskit.Message)
+    assert_type(sandbox.outbox, list[smskit.Message])
+
+
+async def async_usage() -> None:
+    async with smskit.AsyncClient(Sandbox(), timeout=2.0) as client:
+        message = await client.send(to="+14155552671", body="hi")
+        assert_type(message, smskit.Message)
+        assert_type(await client.fetch(message.id), smskit.Message)
+
+
+def errors() -> None:
+    try:
+        smskit.Client(Sandbox()).send(to="x", body="y")
+    except smskit.RateLimited as error:
+        assert_type(error.retry_after, float | None)
+    except smskit.ProviderError as error:
+        assert_type(error.provider_code, str | None)
+        assert_type(error.retryable, bool)
+    except smskit.DeliveryUnknown as error:
+        assert_type(error.attempts, int)
+    except smskit.InvalidPhoneNumber as error:
+        assert_type(error.reason, str)
+    except ValueError:
+        pass
+
+
+def models() -> None:
+    status = smskit.Status.parse("delivered")
+    assert_type(status.merge(smskit.Status.SENT), smskit.Status)
+    inbound = smskit.InboundMessage(id="1", provider="p", sender="+1", to="+2")
+    assert_type(inbound.keyword, str)
+    outgoing = OutgoingMessage(to="+14155552671", body="hi")
+    assert_type(outgoing.segments, int)
