@@ -67,7 +67,7 @@ def to_e164(
     Raises:
         InvalidPhoneNumber: If the number is unusable; ``reason`` says why.
 
-    Example:
+    Examples:
         >>> to_e164("(11) 99999-9999", region="BR")
         '+5511999999999'
     """
@@ -95,7 +95,7 @@ def parse(
     Raises:
         InvalidPhoneNumber: If the number is unusable; ``reason`` says why.
 
-    Example:
+    Examples:
         >>> parse("+44 20 7946 0958").number_type
         <NumberType.FIXED_LINE: 'fixed_line'>
     """
@@ -173,7 +173,7 @@ def normalize_many(
     Returns:
         One result per input, in input order.
 
-    Example:
+    Examples:
         >>> [r.e164 or r.reason for r in normalize_many(["+14155552671", "12"])]
         ['+14155552671', 'needs_region']
     """

@@ -78,7 +78,7 @@ class SenderId:
             InvalidSenderId: If ``value`` fits none of the three kinds;
                 ``reason`` says why.
 
-        Example:
+        Examples:
             >>> SenderId.parse("+44 7911 123456")
             SenderId(value='+447911123456', kind=<SenderIdKind.LONG_NUMBER: 'long_number'>)
         """  # noqa: E501 -- a doctest line cannot wrap

@@ -82,7 +82,7 @@ def is_quiet_hours(
         ValueError: If ``at`` is naive.
         ConfigurationError: If the time-zone database lacks a needed zone.
 
-    Example:
+    Examples:
         >>> import datetime as dt
         >>> noon_utc = dt.datetime(2025, 1, 15, 12, 0, tzinfo=dt.timezone.utc)
         >>> is_quiet_hours("+81 90 1234 5678", at=noon_utc)  # 21:00 in Tokyo
