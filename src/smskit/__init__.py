@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from smskit._client import DEFAULT_TIMEOUT, AsyncClient, Client
+# The namespaces, so `import smskit` is enough for smskit.phone.to_e164(...) etc.
+from smskit import encoding as encoding
+from smskit import phone as phone
+from smskit import providers as providers
+from smskit import testing as testing
+from smskit._client import DEFAULT_LIMITS, DEFAULT_TIMEOUT, AsyncClient, Client
+from smskit._core._hooks import GiveUpInfo, Hooks, RetryInfo
 from smskit._core._policy import RetryPolicy
+from smskit._core._ratelimit import LocalLimiter, RateLimit
+from smskit._core._redis import RedisLimiter
 from smskit._exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -38,7 +46,15 @@ from smskit._exceptions import (
     WebhookVerificationError,
 )
 from smskit._models import InboundMessage, Message, Status, StatusEvent
-from smskit.encoding import Encoding
+from smskit.encoding import (
+    Encoding,
+    Segment,
+    SegmentInfo,
+    analyze,
+    segment_count,
+    smart_encode,
+)
+from smskit.phone import NumberPolicy, PhoneNumber, SenderId, to_e164
 
 __all__ = [
     "AsyncClient",
@@ -46,25 +62,37 @@ __all__ = [
     "Client",
     "ConfigurationError",
     "ConnectError",
+    "DEFAULT_LIMITS",
     "DEFAULT_TIMEOUT",
     "DeliveryUnknown",
     "Encoding",
+    "GiveUpInfo",
+    "Hooks",
     "InboundMessage",
     "InsufficientFunds",
     "InvalidInput",
     "InvalidMessage",
     "InvalidPhoneNumber",
     "InvalidSenderId",
+    "LocalLimiter",
     "Message",
     "MessageTooLong",
     "NotFound",
     "NotSupported",
+    "NumberPolicy",
     "OptedOut",
+    "PhoneNumber",
     "ProviderError",
     "ProviderUnavailable",
+    "RateLimit",
     "RateLimited",
+    "RedisLimiter",
     "RejectedMessage",
+    "RetryInfo",
     "RetryPolicy",
+    "Segment",
+    "SegmentInfo",
+    "SenderId",
     "SmsKitError",
     "Status",
     "StatusEvent",
@@ -74,6 +102,10 @@ __all__ = [
     "WebhookError",
     "WebhookPayloadError",
     "WebhookVerificationError",
+    "analyze",
+    "segment_count",
+    "smart_encode",
+    "to_e164",
 ]
 
 # Objects defined in private modules present themselves as smskit.X in reprs,

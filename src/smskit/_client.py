@@ -6,6 +6,7 @@ I/O; each class only adds how to run a flow and how to close its HTTP client.
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import time
 from typing import TYPE_CHECKING, TypeVar
@@ -14,9 +15,12 @@ import anyio
 import httpx
 
 from smskit import encoding, phone
+from smskit._config import captured_by, is_testing, real_sends_blocked
 from smskit._core._async import run_async
-from smskit._core._flow import Operation, call_flow
+from smskit._core._flow import NO_HOOKS, Operation, call_flow
+from smskit._core._hooks import Hooks
 from smskit._core._policy import RetryPolicy
+from smskit._core._ratelimit import Limiter, LocalLimiter, RateLimit
 from smskit._core._sync import run_sync
 from smskit._exceptions import ConfigurationError, InvalidMessage
 from smskit.providers._protocol import OutgoingMessage, Provider
@@ -31,12 +35,15 @@ if TYPE_CHECKING:
     from smskit._core._flow import Command, Outcome
     from smskit._models import Message
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
+__all__ = ["DEFAULT_LIMITS", "DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 
 T = TypeVar("T")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 """Connect within 5 s, and wait at most 30 s for each read or write."""
+
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+"""At most 100 connections, 20 of them kept alive between requests."""
 
 
 class _ClientCore:
@@ -51,6 +58,9 @@ class _ClientCore:
         retry: RetryPolicy | None,
         max_segments: int,
         http_client: object | None,
+        rate_limit: RateLimit | Limiter | None,
+        hooks: Hooks | None,
+        log_sensitive: bool,
     ) -> None:
         if not _is_provider(provider):
             message = f"provider must be a smskit provider, not {provider!r}"
@@ -68,6 +78,9 @@ class _ClientCore:
         self._region = region
         self._retry = retry or RetryPolicy()
         self._max_segments = max_segments
+        self._limiter = _limiter(rate_limit)
+        self._hooks = hooks or NO_HOOKS
+        self._redact = not log_sensitive
         self._rng = random.Random()  # noqa: S311 -- backoff jitter only
 
     def __repr__(self) -> str:
@@ -108,29 +121,50 @@ class _ClientCore:
             validity=validity,
         )
 
+    def _active_provider(self) -> Provider:
+        """The provider to use now: a test's capturing sandbox wins."""
+        return captured_by() or self._provider
+
     def _send_flow(
         self, outgoing: OutgoingMessage
     ) -> Generator[Command, Outcome, Message]:
-        provider = self._provider
+        provider = self._active_provider()
         operation = Operation(
             provider=provider.name,
-            build=lambda: provider.build_send(outgoing),
+            build=lambda: _guarded(provider, provider.build_send(outgoing)),
             parse=lambda response: provider.parse_send(outgoing, response),
             is_send=True,
             to=outgoing.to,
+            body=outgoing.body,
             client_ref=outgoing.client_ref,
+            limit_key=self._limit_key(outgoing),
+            cost=self._limit_cost(outgoing),
         )
         return self._flow(operation)
+
+    def _limit_key(self, outgoing: OutgoingMessage) -> str | None:
+        if self._limiter is None:
+            return None
+        return self._limiter.limit.key(
+            provider=self._provider.name,
+            account=self._provider.rate_limit_key,
+            sender=outgoing.sender,
+        )
+
+    def _limit_cost(self, outgoing: OutgoingMessage) -> float:
+        if self._limiter is None:
+            return 1.0
+        return self._limiter.limit.cost_of(outgoing.segments)
 
     def _fetch_flow(self, message_id: str) -> Generator[Command, Outcome, Message]:
         if not _is_text(message_id):
             raise InvalidMessage(
                 f"message_id must be a non-empty string: {message_id!r}"
             )
-        provider = self._provider
+        provider = self._active_provider()
         operation = Operation(
             provider=provider.name,
-            build=lambda: provider.build_fetch(message_id),
+            build=lambda: _guarded(provider, provider.build_fetch(message_id)),
             parse=provider.parse_fetch,
             is_send=False,
         )
@@ -138,8 +172,55 @@ class _ClientCore:
 
     def _flow(self, operation: Operation[T]) -> Generator[Command, Outcome, T]:
         return call_flow(
-            operation, policy=self._retry, clock=time.monotonic, rng=self._rng
+            operation,
+            policy=self._retry,
+            clock=time.monotonic,
+            rng=self._rng,
+            hooks=self._hooks,
+            redact=self._redact,
         )
+
+
+def _limiter(rate_limit: RateLimit | Limiter | None) -> Limiter | None:
+    if rate_limit is None or not isinstance(rate_limit, RateLimit):
+        return rate_limit
+    return LocalLimiter(rate_limit)
+
+
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _guarded(provider: Provider, request: httpx.Request) -> httpx.Request:
+    """Refuse requests to real providers while a test suite blocks them."""
+    if (
+        real_sends_blocked()
+        and provider.transport is None
+        and request.url.host not in _LOCAL_HOSTS
+    ):
+        message = (
+            f"a request to the real {provider.name} API ({request.url.host}) was "
+            "blocked because real sends are blocked during tests; use the "
+            "smskit_sandbox fixture or the local emulator"
+        )
+        raise ConfigurationError(message)
+    return request
+
+
+def _no_sleep(_: float) -> None:
+    """Testing mode: decisions run, waits do not."""
+
+
+async def _no_async_sleep(_: float) -> None:
+    """Testing mode: decisions run, waits do not."""
+
+
+def _http2_available(http2: bool) -> bool:
+    if not http2:
+        return False
+    if importlib.util.find_spec("h2") is None:
+        message = "http2=True needs the h2 package: pip install 'smskit[http2]'"
+        raise ConfigurationError(message)
+    return True
 
 
 def _is_provider(value: object) -> bool:
@@ -172,7 +253,14 @@ class Client(_ClientCore):
         retry: When to retry; see `RetryPolicy`.
         max_segments: Refuse texts longer than this many segments.
         timeout: Seconds, or an `httpx.Timeout`; connect 5 s, read 30 s by default.
+        limits: Connection-pool limits (100 connections, 20 kept alive).
+        http2: Use HTTP/2 where the provider offers it (``smskit[http2]``).
         http_client: Your own `httpx.Client`; smskit will not close it.
+        rate_limit: Pace sends: a `RateLimit` (kept in this process) or a
+            limiter such as `RedisLimiter` shared between processes.
+        hooks: Callbacks told about requests, responses and retries.
+        log_sensitive: Log full phone numbers and bodies (for debugging only;
+            they are masked by default).
     """
 
     def __init__(
@@ -184,7 +272,12 @@ class Client(_ClientCore):
         retry: RetryPolicy | None = None,
         max_segments: int = 10,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        http2: bool = False,
         http_client: httpx.Client | None = None,
+        rate_limit: RateLimit | Limiter | None = None,
+        hooks: Hooks | None = None,
+        log_sensitive: bool = False,
     ) -> None:
         super().__init__(
             provider,
@@ -193,10 +286,16 @@ class Client(_ClientCore):
             retry=retry,
             max_segments=max_segments,
             http_client=http_client,
+            rate_limit=rate_limit,
+            hooks=hooks,
+            log_sensitive=log_sensitive,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
-            transport=provider.transport, timeout=timeout
+            transport=provider.transport,
+            timeout=timeout,
+            limits=limits,
+            http2=_http2_available(http2),
         )
 
     def send(
@@ -265,7 +364,12 @@ class Client(_ClientCore):
         self.close()
 
     def _run(self, flow: Generator[Command, Outcome, T]) -> T:
-        return run_sync(flow, client=self._http, sleep=time.sleep, limiter=None)
+        sleep = _no_sleep if is_testing() else time.sleep
+        captured = captured_by()
+        if captured is None:
+            return run_sync(flow, client=self._http, sleep=sleep, limiter=self._limiter)
+        with httpx.Client(transport=captured.transport) as http:
+            return run_sync(flow, client=http, sleep=sleep, limiter=self._limiter)
 
 
 class AsyncClient(_ClientCore):
@@ -280,7 +384,14 @@ class AsyncClient(_ClientCore):
         retry: When to retry; see `RetryPolicy`.
         max_segments: Refuse texts longer than this many segments.
         timeout: Seconds, or an `httpx.Timeout`; connect 5 s, read 30 s by default.
+        limits: Connection-pool limits (100 connections, 20 kept alive).
+        http2: Use HTTP/2 where the provider offers it (``smskit[http2]``).
         http_client: Your own `httpx.AsyncClient`; smskit will not close it.
+        rate_limit: Pace sends: a `RateLimit` (kept in this process) or a
+            limiter such as `RedisLimiter` shared between processes.
+        hooks: Callbacks told about requests, responses and retries.
+        log_sensitive: Log full phone numbers and bodies (for debugging only;
+            they are masked by default).
     """
 
     def __init__(
@@ -292,7 +403,12 @@ class AsyncClient(_ClientCore):
         retry: RetryPolicy | None = None,
         max_segments: int = 10,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        http2: bool = False,
         http_client: httpx.AsyncClient | None = None,
+        rate_limit: RateLimit | Limiter | None = None,
+        hooks: Hooks | None = None,
+        log_sensitive: bool = False,
     ) -> None:
         super().__init__(
             provider,
@@ -301,10 +417,16 @@ class AsyncClient(_ClientCore):
             retry=retry,
             max_segments=max_segments,
             http_client=http_client,
+            rate_limit=rate_limit,
+            hooks=hooks,
+            log_sensitive=log_sensitive,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
-            transport=provider.transport, timeout=timeout
+            transport=provider.transport,
+            timeout=timeout,
+            limits=limits,
+            http2=_http2_available(http2),
         )
 
     async def send(
@@ -349,4 +471,13 @@ class AsyncClient(_ClientCore):
         await self.aclose()
 
     async def _run(self, flow: Generator[Command, Outcome, T]) -> T:
-        return await run_async(flow, client=self._http, sleep=anyio.sleep, limiter=None)
+        sleep = _no_async_sleep if is_testing() else anyio.sleep
+        captured = captured_by()
+        if captured is None:
+            return await run_async(
+                flow, client=self._http, sleep=sleep, limiter=self._limiter
+            )
+        async with httpx.AsyncClient(transport=captured.transport) as http:
+            return await run_async(
+                flow, client=http, sleep=sleep, limiter=self._limiter
+            )

@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 import attrs
 import httpx
 
-from smskit._core._hooks import GiveUp, Hooks, Retry
+from smskit._core._hooks import GiveUpInfo, Hooks, RetryInfo
 from smskit._core._policy import RetryPolicy
 from smskit._exceptions import (
     ConnectError,
@@ -250,7 +250,7 @@ def _announce_retry(
     )
     if hooks.on_retry is not None:
         hooks.on_retry(
-            Retry(
+            RetryInfo(
                 provider=operation.provider,
                 operation=operation.name,
                 attempt=attempt,
@@ -279,7 +279,7 @@ def _give_up(
     )
     if hooks.on_give_up is not None:
         hooks.on_give_up(
-            GiveUp(
+            GiveUpInfo(
                 provider=operation.provider,
                 operation=operation.name,
                 attempts=attempts,

@@ -13,11 +13,11 @@ if TYPE_CHECKING:
 
     from smskit._exceptions import SmsKitError
 
-__all__ = ["GiveUp", "Hooks", "Retry"]
+__all__ = ["GiveUpInfo", "Hooks", "RetryInfo"]
 
 
 @attrs.frozen(kw_only=True)
-class Retry:
+class RetryInfo:
     """What `Hooks.on_retry` is told before smskit waits and tries again.
 
     Attributes:
@@ -36,7 +36,7 @@ class Retry:
 
 
 @attrs.frozen(kw_only=True)
-class GiveUp:
+class GiveUpInfo:
     """What `Hooks.on_give_up` is told when smskit stops trying.
 
     Attributes:
@@ -62,11 +62,11 @@ class Hooks:
     Attributes:
         on_request: Called with each `httpx.Request` before it is sent.
         on_response: Called with each `httpx.Response` received.
-        on_retry: Called with a `Retry` before each retry.
-        on_give_up: Called with a `GiveUp` before the final error is raised.
+        on_retry: Called with a `RetryInfo` before each retry.
+        on_give_up: Called with a `GiveUpInfo` before the final error is raised.
     """
 
     on_request: Callable[[httpx.Request], object] | None = None
     on_response: Callable[[httpx.Response], object] | None = None
-    on_retry: Callable[[Retry], object] | None = None
-    on_give_up: Callable[[GiveUp], object] | None = None
+    on_retry: Callable[[RetryInfo], object] | None = None
+    on_give_up: Callable[[GiveUpInfo], object] | None = None

@@ -30,6 +30,11 @@ class Limiter(Protocol):
     caller must wait before using it, so it never holds a lock while waiting.
     """
 
+    @property
+    def limit(self) -> RateLimit:
+        """The rate, burst and keying this limiter enforces."""
+        ...
+
     def reserve(self, key: str, cost: float) -> float:
         """Take ``cost`` tokens from bucket ``key``; return seconds to wait."""
         ...
@@ -79,6 +84,29 @@ class RateLimit:
     per: Literal["account", "sender"] = "account"
     cost: Literal["message", "segment"] = "message"
 
+    @classmethod
+    def preset(cls, name: str) -> RateLimit:
+        """A limit from a provider's published throughput.
+
+        | name | limit | source |
+        | --- | --- | --- |
+        | ``twilio-long-code`` | 1 segment/s per sender | US long codes send 1 MPS |
+        | ``twilio-toll-free`` | 3 segments/s per sender | toll-free default 3 MPS |
+        | ``twilio-short-code`` | 100 segments/s per sender | short codes, 100 MPS |
+        | ``vonage`` | 30 requests/s per API key | Vonage SMS API default |
+        | ``plivo`` | 60/s, bursts of 300, per account | 300 requests per 5 s |
+
+        Raises:
+            ConfigurationError: ``name`` is not one of these.
+        """
+        try:
+            return _PRESETS[name]
+        except KeyError:
+            known = ", ".join(sorted(_PRESETS))
+            raise ConfigurationError(
+                f"no rate-limit preset {name!r}; one of: {known}"
+            ) from None
+
     @property
     def capacity(self) -> float:
         """The bucket size in tokens."""
@@ -92,6 +120,15 @@ class RateLimit:
     def cost_of(self, segments: int) -> float:
         """Tokens one send of ``segments`` segments takes."""
         return float(max(segments, 1)) if self.cost == "segment" else 1.0
+
+
+_PRESETS = {
+    "twilio-long-code": RateLimit(rate=1, burst=1, per="sender", cost="segment"),
+    "twilio-toll-free": RateLimit(rate=3, burst=3, per="sender", cost="segment"),
+    "twilio-short-code": RateLimit(rate=100, burst=100, per="sender", cost="segment"),
+    "vonage": RateLimit(rate=30, burst=30),
+    "plivo": RateLimit(rate=60, burst=300),
+}
 
 
 def gcra(
