@@ -217,6 +217,10 @@ def test_messages_quote_the_input_and_say_why(
     assert words in str(info.value)
 
 
+def test_region_in_any_case() -> None:
+    assert "+442079460958" == to_e164("020 7946 0958", region="Gb")
+
+
 def test_region_is_ignored_for_international_numbers() -> None:
     assert "+442079460958" == to_e164("+44 20 7946 0958", region="US")
 

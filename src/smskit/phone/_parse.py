@@ -24,6 +24,12 @@ _REGION_HINTS = {"UK": "GB", "EN": "GB", "EL": "GR"}
 # North America) that phonenumbers can only read once it knows the region.
 _IDD_PREFIX = re.compile(r"\D*(?:00|011)")
 _PLUS_SIGNS = ("+", "\uff0b")  # ASCII and full-width plus
+# Region codes in either case, so checking one is a single dict lookup.
+_REGION_CODES = {
+    spelling: code
+    for code in phonenumbers.SUPPORTED_REGIONS
+    for spelling in (code, code.lower())
+}
 
 _NUMBER_TYPES = {
     PhoneNumberType.MOBILE: NumberType.MOBILE,
@@ -70,14 +76,14 @@ def valid_number(number: str, region: str | None) -> phonenumbers.PhoneNumber:
     Raises:
         InvalidPhoneNumber: With the exact reason the number is unusable.
     """
-    text = number.strip()
-    if not text:
+    if not number or number.isspace():
         raise fail(number, "missing", "no phone number given (only whitespace)")
     region_code = _region(number, region)
     try:
-        numobj = phonenumbers.parse(text, region_code)
+        # phonenumbers skips surrounding whitespace and labels itself.
+        numobj = phonenumbers.parse(number, region_code)
     except NumberParseException as exc:
-        raise _parse_error(number, text, region_code, exc) from None
+        raise _parse_error(number, region_code, exc) from None
     if numobj.extension:
         raise fail(
             number,
@@ -94,10 +100,10 @@ def _region(number: str, region: str | None) -> str | None:
     """Upper-case and check the caller's default region."""
     if region is None:
         return None
-    code = region.upper()
-    if code in phonenumbers.SUPPORTED_REGIONS:
+    code = _REGION_CODES.get(region) or _REGION_CODES.get(region.upper())
+    if code is not None:
         return code
-    hint = _REGION_HINTS.get(code)
+    hint = _REGION_HINTS.get(region.upper())
     suggestion = f"; did you mean {hint!r}?" if hint else ""
     raise fail(
         number,
@@ -108,14 +114,13 @@ def _region(number: str, region: str | None) -> str | None:
 
 
 def _parse_error(
-    number: str, text: str, region: str | None, exc: NumberParseException
+    number: str, region: str | None, exc: NumberParseException
 ) -> InvalidPhoneNumber:
     """Translate phonenumbers' parse failure into our vocabulary."""
     q = quote(number)
-    digits = sum(char.isdigit() for char in text)
     if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
-        if region is None and not _has_plus(text):
-            return _needs_region(number, text)
+        if region is None and not _has_plus(number):
+            return _needs_region(number)
         return fail(
             number,
             "invalid_country_code",
@@ -123,6 +128,7 @@ def _parse_error(
         )
     if exc.error_type == NumberParseException.TOO_LONG:
         return fail(number, "too_long", f"{q} is too long to be a phone number")
+    digits = sum(char.isdigit() for char in number)
     if exc.error_type == NumberParseException.NOT_A_NUMBER and digits == 0:
         return fail(number, "not_a_number", f"{q} contains no digits")
     if exc.error_type == NumberParseException.NOT_A_NUMBER and digits > 2:
@@ -137,10 +143,10 @@ def _parse_error(
     return fail(number, "too_short", f"{q} is too short to be a phone number")
 
 
-def _needs_region(number: str, text: str) -> InvalidPhoneNumber:
+def _needs_region(number: str) -> InvalidPhoneNumber:
     """Explain that a national (or 00-prefixed) number needs a region."""
     q = quote(number)
-    if _IDD_PREFIX.match(text):
+    if _IDD_PREFIX.match(number):
         detail = (
             f"{q} starts with an international call prefix, which differs by "
             "country; write '+' instead of the prefix, or pass region= (the "
