@@ -177,7 +177,10 @@ def test_error_is_a_value_error() -> None:
     ("number", "region", "words"),
     [
         pytest.param(None, None, "no phone number given", id="missing"),
-        pytest.param("   ", None, "no phone number given", id="blank"),
+        pytest.param(
+            "   ", None, "no phone number given (only whitespace)", id="blank"
+        ),
+        pytest.param("", None, "no phone number given (an empty string)", id="empty"),
         pytest.param("abc", None, "'abc' contains no digits", id="no-digits"),
         pytest.param(
             "+44 12",

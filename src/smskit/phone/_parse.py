@@ -77,7 +77,8 @@ def valid_number(number: str, region: str | None) -> phonenumbers.PhoneNumber:
         InvalidPhoneNumber: With the exact reason the number is unusable.
     """
     if not number or number.isspace():
-        raise fail(number, "missing", "no phone number given (only whitespace)")
+        got = "only whitespace" if number else "an empty string"
+        raise fail(number, "missing", f"no phone number given ({got})")
     region_code = _region(number, region)
     try:
         # phonenumbers skips surrounding whitespace and labels itself.
