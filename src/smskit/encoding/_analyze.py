@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
-import itertools
-import re
 from collections.abc import Iterable
 from typing import Literal
 
-import attrs
-
 from smskit._exceptions import ConfigurationError, MessageTooLong
-from smskit.encoding._graphemes import grapheme_bounds
-from smskit.encoding._gsm7 import (
-    BASIC_ASCII_BYTES,
-    EXTENSION_ASCII_BYTES,
-    EXTENSION_RE,
-    NON_BASIC_RE,
-    NON_GSM_RE,
+from smskit.encoding._engine import (
+    choose,
+    count_default,
+    default_info,
+    default_septets,
+    segments_for,
 )
+from smskit.encoding._gsm7 import NON_GSM_RE
 from smskit.encoding._models import (
     Encoding,
     NationalLanguage,
-    Segment,
     SegmentInfo,
     SmartEncodingResult,
     character_name,
 )
-from smskit.encoding._national import Alphabet, candidate_alphabets, resolve_languages
+from smskit.encoding._national import candidate_alphabets, resolve_languages
 from smskit.encoding._smart import smart_encode
-from smskit.encoding._split import (
-    ASTRAL_RE,
-    count_parts,
-    part_bounds,
-    single_and_multi,
-    unit_starts,
-)
 
 __all__ = [
     "DEFAULT_MAX_SEGMENTS",
@@ -55,125 +43,6 @@ Split = Literal["3gpp", "graphemes"]
 Languages = Iterable[NationalLanguage | str] | NationalLanguage | str | None
 
 _GSM7, _UCS2 = Encoding.GSM7, Encoding.UCS2
-_SINGLE_GSM, _MULTI_GSM = single_and_multi(gsm=True)
-_SINGLE_UCS2, _MULTI_UCS2 = single_and_multi(gsm=False)
-
-
-def _default_gsm(text: str) -> int | None:
-    """Return the septets ``text`` needs in the default alphabet, or ``None``.
-
-    ``None`` means a character is outside the GSM alphabet, so UCS-2 it is.
-    """
-    if text.isascii():
-        # Deleting the one-septet characters leaves the ones that are not.
-        rest = text.encode("ascii").translate(None, BASIC_ASCII_BYTES)
-        if rest and rest.translate(None, EXTENSION_ASCII_BYTES):
-            return None
-        return len(text) + len(rest)
-    first = NON_BASIC_RE.search(text)
-    if first is None:
-        return len(text)
-    if NON_GSM_RE.search(text, first.start()) is not None:
-        return None
-    return len(text) + len(EXTENSION_RE.findall(text, first.start()))
-
-
-def _utf16_units(text: str) -> int:
-    # "surrogatepass" gives a lone surrogate code point its one unit instead
-    # of raising: analyze() must accept any str.
-    return len(text.encode("utf-16-le", "surrogatepass")) >> 1
-
-
-def _count_default(text: str) -> int:
-    """Count parts with the default alphabet and 3GPP split, as fast as we can."""
-    septets = _default_gsm(text)
-    if septets is not None:
-        if septets <= _SINGLE_GSM:
-            return 1
-        if septets == len(text):
-            return -(-septets // _MULTI_GSM)
-        starts = unit_starts(EXTENSION_RE, text)
-        return count_parts(septets, starts, _SINGLE_GSM, _MULTI_GSM)
-    units = _utf16_units(text)
-    if units <= _SINGLE_UCS2:
-        return 1
-    if units == len(text):
-        return -(-units // _MULTI_UCS2)
-    return count_parts(units, unit_starts(ASTRAL_RE, text), _SINGLE_UCS2, _MULTI_UCS2)
-
-
-@attrs.frozen
-class _Choice:
-    """How a text is encoded: the alphabet (``None`` for UCS-2) and its size."""
-
-    alphabet: Alphabet | None
-    total: int
-    two_unit: re.Pattern[str]
-    single: int
-    multi: int
-
-
-_DEFAULT_ALPHABETS = candidate_alphabets(())
-
-
-def _choose(text: str, alphabets: tuple[Alphabet, ...]) -> _Choice:
-    """Pick the GSM-7 alphabet needing the fewest parts, else UCS-2."""
-    if alphabets == _DEFAULT_ALPHABETS:
-        septets = _default_gsm(text)
-        if septets is not None:
-            return _Choice(alphabets[0], septets, EXTENSION_RE, _SINGLE_GSM, _MULTI_GSM)
-    else:
-        chars = frozenset(text)
-        best: tuple[tuple[int, int], _Choice] | None = None
-        for alphabet in alphabets:  # ordered by header size: ties keep the first
-            if chars <= alphabet.chars:
-                choice = _gsm_choice(text, alphabet)
-                starts = unit_starts(choice.two_unit, text)
-                key = (
-                    count_parts(choice.total, starts, choice.single, choice.multi),
-                    choice.total,
-                )
-                if best is None or key < best[0]:
-                    best = (key, choice)
-        if best is not None:
-            return best[1]
-    return _Choice(None, _utf16_units(text), ASTRAL_RE, _SINGLE_UCS2, _MULTI_UCS2)
-
-
-def _gsm_choice(text: str, alphabet: Alphabet) -> _Choice:
-    septets = len(text) + len(alphabet.two_unit.findall(text))
-    return _Choice(
-        alphabet,
-        septets,
-        alphabet.two_unit,
-        alphabet.single_capacity,
-        alphabet.multi_capacity,
-    )
-
-
-def _segments(text: str, choice: _Choice, *, graphemes: bool) -> SegmentInfo:
-    """Cut ``text`` into parts as ``choice`` says."""
-    total, single, multi = choice.total, choice.single, choice.multi
-    if total <= single:
-        segments: tuple[Segment, ...] = (Segment(text=text, units=total, offset=0),)
-    else:
-        bounds = grapheme_bounds(text, choice.two_unit, multi) if graphemes else None
-        if bounds is None:
-            starts = unit_starts(choice.two_unit, text) if total > len(text) else []
-            bounds = part_bounds(total, starts, single, multi)
-        segments = tuple(
-            Segment(text=text[start:end], units=end_unit - start_unit, offset=start)
-            for (start, start_unit), (end, end_unit) in itertools.pairwise(bounds)
-        )
-    alphabet = choice.alphabet
-    return SegmentInfo(
-        text=text,
-        encoding=_UCS2 if alphabet is None else _GSM7,
-        segments=segments,
-        units_per_segment=single if len(segments) == 1 else multi,
-        locking_shift=alphabet.locking if alphabet else None,
-        single_shift=alphabet.single if alphabet else None,
-    )
 
 
 def _split_mode(split: str) -> bool:
@@ -235,16 +104,16 @@ def analyze(
             without the ``regex`` package.
     """
     if not smart_encoding and not national_languages and split == "3gpp":
-        return _segments(text, _choose(text, _DEFAULT_ALPHABETS), graphemes=False)
+        return default_info(text)
     graphemes = _split_mode(split)
     alphabets = candidate_alphabets(resolve_languages(national_languages))
-    info = _segments(text, _choose(text, alphabets), graphemes=graphemes)
+    info = segments_for(text, choose(text, alphabets), graphemes=graphemes)
     if not smart_encoding:
         return info
     encoded = smart_encode(text)
     if encoded == text:
         return info
-    other = _segments(encoded, _choose(encoded, alphabets), graphemes=graphemes)
+    other = segments_for(encoded, choose(encoded, alphabets), graphemes=graphemes)
     applied = info.encoding is _UCS2 and other.encoding is _GSM7
     outcome = SmartEncodingResult(
         text=encoded,
@@ -253,7 +122,7 @@ def analyze(
         segment_count=other.segment_count,
         original_segment_count=info.segment_count,
     )
-    return attrs.evolve(other if applied else info, smart_encoding=outcome)
+    return (other if applied else info)._replace(smart_encoding=outcome)
 
 
 def segment_count(
@@ -292,11 +161,11 @@ def segment_count(
             national_languages=national_languages,
             split=split,
         ).segment_count
-    if smart_encoding and _default_gsm(text) is None:
+    if smart_encoding and default_septets(text) < 0:
         encoded = smart_encode(text)
-        if _default_gsm(encoded) is not None:
+        if default_septets(encoded) >= 0:
             text = encoded
-    return _count_default(text)
+    return count_default(text)
 
 
 def check_length(

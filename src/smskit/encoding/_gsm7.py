@@ -8,16 +8,25 @@ GSM (it would be read as ESC by the receiver).
 
 from __future__ import annotations
 
+import codecs
 import re
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from _codecs import _EncodeCharMap
 
 __all__ = [
     "BASIC",
+    "DEFAULT_CODEC",
+    "ESC_BYTE",
     "BASIC_ASCII_BYTES",
     "EXTENSION",
     "EXTENSION_ASCII_BYTES",
     "EXTENSION_RE",
     "NON_BASIC_RE",
     "NON_GSM_RE",
+    "SeptetCodec",
+    "septet_codec",
 ]
 
 # The 128 positions of the basic table in septet order, ESC (0x1B) excluded.
@@ -62,3 +71,78 @@ EXTENSION_RE = re.compile(char_class(EXTENSION))
 # the characters that are not one-septet GSM.
 BASIC_ASCII_BYTES = bytes(sorted(ord(c) for c in BASIC if c.isascii()))
 EXTENSION_ASCII_BYTES = bytes(sorted(ord(c) for c in EXTENSION if c.isascii()))
+
+
+# -- One byte per character, in C ---------------------------------------------
+#
+# codecs.charmap_encode with a table from codecs.charmap_build (the machinery
+# behind every stdlib single-byte codec, such as cp1252) turns a text into one
+# byte per character in a single C pass, and fails on the first character the
+# alphabet lacks. Byte 0 must decode to NUL for charmap_build to make its fast
+# 3-level table; NUL is in no GSM table, so a 0 byte in the output means "not
+# encodable". The one-septet characters take bytes 1.., the two-septet ones
+# the bytes after them.
+
+ESC_BYTE = 0x1B
+_TWO_SEPTET_MARK = b"\x80"
+
+
+class SeptetCodec(NamedTuple):
+    """An alphabet as a charmap: text -> one byte per character, in C.
+
+    Attributes:
+        encoding_map: The table for ``codecs.charmap_encode``.
+        two_septet_bytes: The bytes that stand for two-septet characters.
+        mark_two_septet: A ``bytes.translate`` table turning those bytes into
+            0x80 and every other byte into 0x00, before ESC is inserted.
+    """
+
+    encoding_map: _EncodeCharMap
+    two_septet_bytes: bytes
+    mark_two_septet: bytes
+
+    def encode(self, text: str) -> bytes | None:
+        """Return one byte per character, or ``None`` if a character is missing."""
+        try:
+            data = self.encode_known(text)
+        except UnicodeEncodeError:
+            return None
+        return None if b"\0" in data else data
+
+    def encode_known(self, text: str) -> bytes:
+        """Return one byte per character of a text known to be encodable."""
+        return codecs.charmap_encode(text, "strict", self.encoding_map)[0]
+
+    def septets(self, data: bytes) -> int:
+        """Septets of an encoded text: one per byte, two for ESC characters."""
+        return 2 * len(data) - len(data.translate(None, self.two_septet_bytes))
+
+    def septet_space(self, data: bytes) -> bytes:
+        """One byte per septet, with ESC (0x1B) at the first septet of a pair."""
+        return data.translate(self.mark_two_septet).replace(
+            _TWO_SEPTET_MARK, b"\x1b" + _TWO_SEPTET_MARK
+        )
+
+
+def septet_codec(one_septet: str, two_septet: str) -> SeptetCodec:
+    """Build the charmap of an alphabet.
+
+    Args:
+        one_septet: The characters of the (basic or locking shift) table.
+        two_septet: The characters reached only through ESC.
+
+    Returns:
+        The codec.
+    """
+    decoding = "\0" + one_septet + two_septet
+    first_two = len(decoding) - len(two_septet)
+    # U+FFFE marks an unused byte, as in the stdlib's generated codecs.
+    encoding_map = codecs.charmap_build(decoding + "\ufffe" * (256 - len(decoding)))
+    two_bytes = bytes(range(first_two, len(decoding)))
+    marks = bytearray(256)
+    for byte in two_bytes:
+        marks[byte] = 0x80
+    return SeptetCodec(encoding_map, two_bytes, bytes(marks))
+
+
+DEFAULT_CODEC = septet_codec(BASIC, EXTENSION)

@@ -16,7 +16,13 @@ from collections.abc import Iterable
 import attrs
 
 from smskit._exceptions import ConfigurationError
-from smskit.encoding._gsm7 import BASIC, EXTENSION, char_class
+from smskit.encoding._gsm7 import (
+    BASIC,
+    EXTENSION,
+    SeptetCodec,
+    char_class,
+    septet_codec,
+)
 from smskit.encoding._models import NationalLanguage
 from smskit.encoding._national_tables import LOCKING_SHIFT, SINGLE_SHIFT
 from smskit.encoding._split import single_and_multi
@@ -32,6 +38,7 @@ class Alphabet:
         locking: The locking shift table, or ``None`` for the basic table.
         single: The single shift table, or ``None`` for the extension table.
         chars: Every character the combination can encode.
+        codec: Encodes a text to one byte per character, in C.
         two_unit: Matches the characters that cost two septets (reached
             through ESC and not also in the locking table).
         single_capacity: Septets in a lone part.
@@ -41,6 +48,7 @@ class Alphabet:
     locking: NationalLanguage | None
     single: NationalLanguage | None
     chars: frozenset[str]
+    codec: SeptetCodec
     two_unit: re.Pattern[str]
     single_capacity: int
     multi_capacity: int
@@ -75,6 +83,7 @@ def alphabet(
         locking=locking,
         single=single,
         chars=frozenset(one + shifted),
+        codec=septet_codec(one, two),
         two_unit=re.compile(char_class(two)),
         single_capacity=single_capacity,
         multi_capacity=multi_capacity,

@@ -1,11 +1,14 @@
-"""Where a text is cut into parts, computed per part rather than per character.
+"""Where a text is cut into parts: per part, never per character, in C.
 
 Every character costs one or two units: an extension character is ESC + code
-(2 septets), an astral character is a UTF-16 surrogate pair (2 units). A
-two-unit character must never be split across parts (3GPP TS 23.040
-§9.2.3.24.1). Working in *unit* space, a part that would end on the first half
-of a two-unit character simply ends one unit earlier; so cutting needs only the
-unit offsets where two-unit characters start, found by a compiled regex.
+(2 septets), an astral character a UTF-16 surrogate pair (2 units). A two-unit
+character must never be split across parts (3GPP TS 23.040 §9.2.3.24.1).
+
+The trick is to cut in *unit space*, where a part is a plain slice: a GSM-7
+text as one byte per septet (ESC marking the first septet of each pair), or a
+UCS-2 text as its UTF-16 bytes, both made by C-level codecs. A part that would
+end on ESC or on a high surrogate ends one unit earlier instead. The Python
+loop then runs once per part, not once per character.
 
 Filling each part as far as it goes (greedy) is optimal: every part ends at
 the furthest point any split could reach, so no split uses fewer parts.
@@ -14,35 +17,34 @@ the furthest point any split could reach, so no split uses fewer parts.
 from __future__ import annotations
 
 import bisect
+import codecs
+import itertools
 import re
-from collections.abc import Sequence
+
+from smskit.encoding._gsm7 import ESC_BYTE
+from smskit.encoding._models import Segment
 
 __all__ = [
     "ASTRAL_RE",
-    "count_parts",
-    "cut_units",
-    "part_bounds",
+    "gsm_cuts",
+    "gsm_segments",
     "single_and_multi",
-    "unit_starts",
+    "surrogate_segments",
+    "utf16_cuts",
+    "utf16_segments",
 ]
 
 ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
+_ESC = bytes([ESC_BYTE])
+_new = tuple.__new__  # builds a Segment in C, skipping its Python __new__
+# bytes.decode("utf-16-le") goes through a Python-level wrapper; call the C
+# codec directly.
+_decode_utf16 = codecs.utf_16_le_decode
 
 # TP-User-Data holds 140 octets. The concatenation header takes 6 octets
 # (UDHL + 5-octet IE) and each national language shift IE 3 more, plus the
 # UDHL octet when it is the only header (TS 23.040 §9.2.3.24).
 _USER_DATA_BITS = 1120
-_GSM_CAPACITY = {
-    # (shift IEs, concatenated) -> septets
-    (shift_ies, concatenated): (
-        _USER_DATA_BITS
-        - 8
-        * ((1 if shift_ies or concatenated else 0) + 5 * concatenated + 3 * shift_ies)
-    )
-    // 7
-    for shift_ies in (0, 1, 2)
-    for concatenated in (0, 1)
-}
 
 
 def single_and_multi(*, gsm: bool, shift_ies: int = 0) -> tuple[int, int]:
@@ -58,87 +60,147 @@ def single_and_multi(*, gsm: bool, shift_ies: int = 0) -> tuple[int, int]:
     """
     if not gsm:
         return 70, 67
-    return _GSM_CAPACITY[shift_ies, 0], _GSM_CAPACITY[shift_ies, 1]
+    single_udh = 1 + 3 * shift_ies if shift_ies else 0
+    multi_udh = 1 + 5 + 3 * shift_ies
+    return (
+        (_USER_DATA_BITS - 8 * single_udh) // 7,
+        (_USER_DATA_BITS - 8 * multi_udh) // 7,
+    )
 
 
-def unit_starts(two_unit: re.Pattern[str], text: str) -> list[int]:
-    """Return the unit offsets (sorted) where two-unit characters start.
-
-    Args:
-        two_unit: Matches exactly the characters that cost two units.
-        text: The text.
-
-    Returns:
-        For the r-th two-unit character at index i, the offset i + r.
-    """
-    return [match.start() + rank for rank, match in enumerate(two_unit.finditer(text))]
-
-
-def count_parts(total: int, starts: Sequence[int], single: int, multi: int) -> int:
-    """Return how many parts a text of ``total`` units needs.
+def gsm_cuts(space: bytes, multi: int) -> list[int]:
+    """Return the septet offsets of part boundaries, from 0 to the total.
 
     Args:
-        total: Units of the whole text.
-        starts: Unit offsets where two-unit characters start (see
-            :func:`unit_starts`).
-        single: Capacity of a lone part; the limit applies to the total, so a
-            pair straddling the concatenated capacity does not matter here.
-        multi: Capacity of each concatenated part.
+        space: The text in septet space, one byte per septet with ESC at the
+            first septet of each pair (see ``SeptetCodec.septet_space``).
+        multi: Septets per concatenated part.
 
     Returns:
-        The number of parts; 1 for an empty text.
+        ``[0, end_1, ..., total]``.
     """
-    if total <= single:
-        return 1
-    if not starts:
-        return -(-total // multi)
-    return len(cut_units(total, starts, multi)) - 1
-
-
-def cut_units(total: int, starts: Sequence[int], multi: int) -> list[int]:
-    """Return the unit offsets of part boundaries, from 0 to ``total``.
-
-    Args:
-        total: Units of the whole text (more than one part's worth).
-        starts: Unit offsets where two-unit characters start.
-        multi: Capacity of each concatenated part.
-
-    Returns:
-        ``[0, end_1, end_2, ..., total]``.
-    """
-    split_pairs = frozenset(start + 1 for start in starts)
+    total = len(space)
     bounds = [0]
     end = 0
     while total - end > multi:
         end += multi
-        # The part would end between the two halves of a pair: stop before it.
-        if end in split_pairs:
+        if space[end - 1] == ESC_BYTE:  # the part would end inside an escape
             end -= 1
         bounds.append(end)
     bounds.append(total)
     return bounds
 
 
-def part_bounds(
-    total: int, starts: Sequence[int], single: int, multi: int
-) -> list[tuple[int, int]]:
-    """Return part boundaries as (character index, unit offset) pairs.
+def gsm_segments(text: str, space: bytes, multi: int) -> tuple[Segment, ...]:
+    """Cut a GSM-7 text into concatenated parts.
 
     Args:
-        total: Units of the whole text.
-        starts: Unit offsets where two-unit characters start.
-        single: Capacity of a lone part.
-        multi: Capacity of each concatenated part.
+        text: The text.
+        space: The text in septet space (see :func:`gsm_cuts`).
+        multi: Septets per concatenated part.
 
     Returns:
-        ``[(0, 0), ..., (len(text), total)]``.
+        The parts.
     """
-    if total <= single:
-        units = [0, total]
-    elif not starts:
-        units = [*range(0, total, multi), total]
-    else:
-        units = cut_units(total, starts, multi)
-    # A boundary never falls inside a pair, so the characters before unit
-    # offset u are u minus one for every pair that starts before u.
-    return [(unit - bisect.bisect_left(starts, unit), unit) for unit in units]
+    total = len(space)
+    segments: list[Segment] = []
+    append, count, new = segments.append, space.count, _new  # hot loop locals
+    start = offset = 0
+    while total - start > multi:
+        end = start + multi
+        if space[end - 1] == ESC_BYTE:  # the part would end inside an escape
+            end -= 1
+        # Characters in the part: its septets less one per escape.
+        chars = end - start - count(_ESC, start, end)
+        append(new(Segment, (text[offset : offset + chars], end - start, offset)))
+        offset += chars
+        start = end
+    append(new(Segment, (text[offset:], total - start, offset)))
+    return tuple(segments)
+
+
+def utf16_cuts(data: bytes, multi: int) -> list[int]:
+    """Return the unit offsets of part boundaries, from 0 to the total.
+
+    Args:
+        data: The text encoded as UTF-16-LE.
+        multi: Units per concatenated part.
+
+    Returns:
+        ``[0, end_1, ..., total]``.
+    """
+    total = len(data) >> 1
+    bounds = [0]
+    end = 0
+    while total - end > multi:
+        end += multi
+        # The last unit's high byte is D8-DB: a high surrogate, whose low half
+        # would open the next part.
+        if 0xD8 <= data[2 * end - 1] <= 0xDB:
+            end -= 1
+        bounds.append(end)
+    bounds.append(total)
+    return bounds
+
+
+def utf16_segments(text: str, data: bytes, multi: int) -> tuple[Segment, ...]:
+    """Cut a UCS-2 text into concatenated parts.
+
+    Args:
+        text: The text, without lone surrogates.
+        data: The text encoded as UTF-16-LE, so decoding a part gives back
+            exactly its slice.
+        multi: Units per concatenated part.
+
+    Returns:
+        The parts.
+    """
+    total = len(data) >> 1
+    segments: list[Segment] = []
+    append, decode, new = segments.append, _decode_utf16, _new  # hot loop locals
+    start = offset = 0
+    while total - start > multi:
+        end = start + multi
+        # The last unit's high byte is D8-DB: a high surrogate, whose low half
+        # would open the next part.
+        if 0xD8 <= data[2 * end - 1] <= 0xDB:
+            end -= 1
+        # No part ends inside a pair, so each part decodes completely.
+        part = decode(data[2 * start : 2 * end])[0]
+        append(new(Segment, (part, end - start, offset)))
+        offset += len(part)
+        start = end
+    append(new(Segment, (text[offset:], total - start, offset)))
+    return tuple(segments)
+
+
+def surrogate_segments(text: str, total: int, multi: int) -> tuple[Segment, ...]:
+    """Cut a UCS-2 text holding lone surrogate code points into parts.
+
+    Such a str has no faithful UTF-16 form, so it is cut in character space:
+    each surrogate code point is one unit of its own and only astral
+    characters are pairs. Slower, and only for this rare, unsendable input.
+
+    Args:
+        text: The text.
+        total: Its UTF-16 units (each lone surrogate counting one).
+        multi: Units per concatenated part.
+
+    Returns:
+        The parts.
+    """
+    starts = [m.start() + rank for rank, m in enumerate(ASTRAL_RE.finditer(text))]
+    inside_pair = frozenset(start + 1 for start in starts)
+    units = [0]
+    while total - units[-1] > multi:
+        end = units[-1] + multi
+        units.append(end - 1 if end in inside_pair else end)
+    units.append(total)
+    # Characters before unit offset u: u minus one per pair starting before u.
+    chars = [unit - bisect.bisect_left(starts, unit) for unit in units]
+    return tuple(
+        _new(Segment, (text[start:end], end_unit - start_unit, start))
+        for (start, start_unit), (end, end_unit) in itertools.pairwise(
+            zip(chars, units, strict=True)
+        )
+    )

@@ -1,0 +1,163 @@
+"""Throughput of smskit.encoding against the PyPI peers smsutil and sms-counter.
+
+Run with ``scripts/bench`` (it installs the peers into ``.venv-bench`` only);
+a peer that is not installed is reported and skipped. Prints strings/s and
+characters/s per function on a seeded corpus, and how often each peer's
+segment count disagrees with smskit's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from smskit.encoding import analyze, segment_count
+
+SEED = 20240229
+GSM_WORDS = ["your", "order", "has", "shipped", "and", "will", "arrive", "tomorrow", "between", "9", "and", "12", "reply", "STOP", "to", "opt", "out", "code", "verification", "appointment", "Dr.", "Smith", "confirmed", "Tuesday", "call", "us", "at", "555-0100", "thanks!", "see", "you", "soon", "@", "10:30", "£5", "off", "€"]
+EXTENSION = "{}[]~|^\\€"
+EMOJI = "😀😂👍🏽🎉❤️🇺🇸👨‍👩‍👧🔥✅🙏"
+CJK = "你好我们的订单已经发货明天到达请回复验证码是感谢您的耐心等待"
+ARABIC = "مرحبا طلبك في الطريق وسيصل غدا رمز التحقق شكرا لك"
+MIXED = "Café “quoted” — naïve façade Ωmega ж ç ’ … " + EMOJI[:4] + CJK[:4]
+
+
+def words(rng: random.Random, length: int, extra: str = "", rate: float = 0.0) -> str:
+    """Random GSM words up to ``length``, sprinkling characters of ``extra``."""
+    out: list[str] = []
+    size = 0
+    while size < length:
+        word = rng.choice(GSM_WORDS)
+        if extra and rng.random() < rate:
+            word += rng.choice(extra)
+        out.append(word)
+        size += len(word) + 1
+    return " ".join(out)[:length]
+
+
+def from_alphabet(rng: random.Random, length: int, alphabet: str) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+def corpus(size: int) -> list[str]:
+    """Seeded realistic and adversarial texts of 0 to 1600 characters."""
+    rng = random.Random(SEED)
+    makers: list[Callable[[int], str]] = [
+        lambda n: words(rng, n),
+        lambda n: words(rng, n, EXTENSION, 0.3),
+        lambda n: from_alphabet(rng, n, EXTENSION),  # adversarial: all escapes
+        lambda n: words(rng, n, EMOJI, 0.3),
+        lambda n: from_alphabet(rng, n // 2, EMOJI),  # adversarial: all pairs
+        lambda n: from_alphabet(rng, n, CJK),
+        lambda n: words(rng, n, ARABIC, 0.0).replace("e", "ه"),
+        lambda n: from_alphabet(rng, n, ARABIC),
+        lambda n: words(rng, n, MIXED, 0.2),
+    ]
+    texts = []
+    for index in range(size):
+        # Most real messages are short; keep a tail up to Twilio's 1600 limit.
+        length = rng.choice((0, 1, 70, 160, 161)) if index % 10 == 0 else 0
+        length = length or min(1600, int(rng.expovariate(1 / 200)))
+        texts.append(makers[index % len(makers)](length))
+    return texts
+
+
+def realistic(size: int) -> list[str]:
+    """About 180-character messages, mostly GSM, as a sender's traffic."""
+    rng = random.Random(SEED + 1)
+    makers = [
+        lambda: words(rng, 180),
+        lambda: words(rng, 180),
+        lambda: words(rng, 180, EXTENSION, 0.1),
+        lambda: words(rng, 180, "’“”…", 0.05),
+        lambda: words(rng, 180, EMOJI, 0.05),
+    ]
+    return [makers[index % len(makers)]() for index in range(size)]
+
+
+def rate(function: Callable[[str], Any], texts: list[str], seconds: float) -> float:
+    """Best strings/s over three timed rounds of at least ``seconds`` / 3 each."""
+    best = 0.0
+    for _ in range(3):
+        count, start = 0, time.perf_counter()
+        while True:
+            for text in texts:
+                function(text)
+            count += len(texts)
+            elapsed = time.perf_counter() - start
+            if elapsed >= seconds / 3:
+                break
+        best = max(best, count / elapsed)
+    return best
+
+
+def peers() -> dict[str, tuple[Callable[[str], Any], Callable[[str], int]]]:
+    """The installed peers: name -> (function to time, segment count)."""
+    found: dict[str, tuple[Callable[[str], Any], Callable[[str], int]]] = {}
+    try:
+        import smsutil
+    except ImportError:
+        print("smsutil: not installed (run scripts/bench)")
+    else:
+        found["smsutil.split"] = (smsutil.split, lambda t: len(smsutil.split(t).parts))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from sms.counter import SMSCounter
+    except ImportError:
+        print("sms-counter: not installed (run scripts/bench)")
+    else:
+        counter = SMSCounter()
+        found["sms-counter count"] = (counter.count, lambda t: counter.count(t).segment)
+    return found
+
+
+def report(name: str, per_second: float, chars: float, baseline: float | None) -> None:
+    ratio = f"{per_second / baseline:8.1f}x" if baseline else ""
+    print(
+        f"  {name:<28} {per_second:>12,.0f} strings/s {per_second * chars:>14,.0f} chars/s {ratio}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, default=2000, help="corpus size")
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per function")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")  # sms-counter uses deprecated pydantic APIs
+
+    found = peers()
+    for title, texts in (
+        (f"mixed corpus: {args.size} texts of 0-1600 chars", corpus(args.size)),
+        ("realistic ~180-char messages", realistic(1000)),
+    ):
+        chars = sum(map(len, texts)) / len(texts)
+        print(f"\n{title} (mean {chars:.0f} chars, seed {SEED})")
+        peer_rates = {
+            name: rate(fn, texts, args.seconds) for name, (fn, _) in found.items()
+        }
+        fastest = max(peer_rates.values(), default=None)
+        report("smskit analyze", rate(analyze, texts, args.seconds), chars, fastest)
+        report(
+            "smskit segment_count",
+            rate(segment_count, texts, args.seconds),
+            chars,
+            fastest,
+        )
+        for name, per_second in peer_rates.items():
+            report(name, per_second, chars, fastest)
+        if fastest:
+            print("  (ratios are against the fastest peer)")
+        for name, (_, count) in found.items():
+            wrong = sum(count(text) != segment_count(text) for text in texts)
+            print(
+                f"  {name}: segment count differs from smskit on {wrong} of {len(texts)} texts"
+            )
+
+
+if __name__ == "__main__":
+    main()
