@@ -1,0 +1,111 @@
+"""The emulator's credentials: flags, the SDKs' environment variables, defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, get_args
+
+import attrs
+
+from smskit._emulator._signing import VonageSignatureMethod
+from smskit._exceptions import ConfigurationError
+
+__all__ = ["ENVIRONMENT", "Credentials"]
+
+# Each credential field and the environment variable the official SDK reads.
+ENVIRONMENT: dict[str, str] = {
+    "twilio_account_sid": "TWILIO_ACCOUNT_SID",
+    "twilio_auth_token": "TWILIO_AUTH_TOKEN",
+    "vonage_api_key": "VONAGE_API_KEY",
+    "vonage_api_secret": "VONAGE_API_SECRET",
+    "vonage_signature_secret": "VONAGE_SIGNATURE_SECRET",
+    "plivo_auth_id": "PLIVO_AUTH_ID",
+    "plivo_auth_token": "PLIVO_AUTH_TOKEN",
+}
+# smskit's own: how the Vonage account signs (the dashboard setting).
+SIGNATURE_METHOD_VARIABLE = "VONAGE_SIGNATURE_METHOD"
+_SECRETS = frozenset(
+    {
+        "twilio_auth_token",
+        "vonage_api_secret",
+        "vonage_signature_secret",
+        "plivo_auth_token",
+    }
+)
+
+
+def _signature_method(value: str) -> VonageSignatureMethod:
+    if value not in get_args(VonageSignatureMethod):
+        choices = ", ".join(get_args(VonageSignatureMethod))
+        raise ConfigurationError(f"Vonage signature method must be one of {choices}")
+    return value  # type: ignore[return-value]  # checked against the Literal above
+
+
+@attrs.frozen(kw_only=True)
+class Credentials:
+    """The accounts the emulator accepts, one per provider.
+
+    The defaults are fixed, documented values (not secrets), so a test suite
+    and a server started without configuration agree. Their shapes pass the
+    official SDKs' own checks (Plivo's SDK insists on ``MA`` + 18 characters).
+
+    Attributes:
+        twilio_account_sid: The Account SID (``AC`` + 32 hex).
+        twilio_auth_token: The Auth Token; it also signs Twilio webhooks.
+        vonage_api_key: The API key.
+        vonage_api_secret: The API secret.
+        vonage_signature_secret: Signs Vonage webhooks and checks signed requests.
+        vonage_signature_method: ``md5hash`` (the dashboard default),
+            ``md5``, ``sha1``, ``sha256`` or ``sha512`` (HMACs).
+        plivo_auth_id: The Auth ID (``MA``/``SA`` + 18 upper-case letters/digits).
+        plivo_auth_token: The Auth Token; it also signs Plivo webhooks.
+    """
+
+    twilio_account_sid: str = "AC0123456789abcdef0123456789abcdef"
+    twilio_auth_token: str = "emulator-twilio-auth-token"  # noqa: S105 -- documented default
+    vonage_api_key: str = "emulator1"
+    vonage_api_secret: str = "emulator-vonage-secret"  # noqa: S105 -- documented default
+    vonage_signature_secret: str = "emulator-vonage-signature-secret"  # noqa: S105 -- documented default
+    vonage_signature_method: VonageSignatureMethod = attrs.field(
+        default="md5hash", converter=_signature_method
+    )
+    plivo_auth_id: str = "MAEMULATOR0000000000"
+    plivo_auth_token: str = "emulator-plivo-auth-token"  # noqa: S105 -- documented default
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Credentials:
+        """Credentials from the environment, with explicit values winning.
+
+        Args:
+            environ: Where to read variables (``os.environ`` by default).
+            **overrides: Field values (``None`` values are ignored), e.g. from
+                command-line flags.
+
+        Returns:
+            The credentials; unset ones keep their documented defaults.
+        """
+        source = os.environ if environ is None else environ
+        values: dict[str, Any] = {
+            field: source[variable]
+            for field, variable in ENVIRONMENT.items()
+            if source.get(variable)
+        }
+        if source.get(SIGNATURE_METHOD_VARIABLE):
+            values["vonage_signature_method"] = source[SIGNATURE_METHOD_VARIABLE]
+        values.update(
+            {key: value for key, value in overrides.items() if value is not None}
+        )
+        return cls(**values)
+
+    def describe(self) -> list[str]:
+        """One line per credential for a startup banner, secrets masked."""
+        lines = []
+        for field in attrs.fields(Credentials):
+            value = str(getattr(self, field.name))
+            if field.name in _SECRETS and value != getattr(Credentials(), field.name):
+                value = "(given, not shown)"
+            lines.append(f"{field.name} = {value}")
+        return lines

@@ -1,0 +1,203 @@
+"""The emulator's control API under ``/_sandbox/``: for tests and curious users.
+
+``GET /_sandbox`` (summary), ``GET /_sandbox/outbox``, ``GET /_sandbox/inbox``,
+``GET /_sandbox/webhooks``, ``POST /_sandbox/advance``,
+``POST /_sandbox/inbound`` and ``POST /_sandbox/script``. Bodies are JSON. It
+needs no credentials: it only listens on the loopback interface.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from smskit._emulator._http import EmulatorResponse
+from smskit._exceptions import UnknownStatus
+from smskit._models import Status
+from smskit.providers.sandbox._magic import Fate
+from smskit.providers.sandbox._server import record_json
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from smskit._emulator._http import EmulatorRequest
+    from smskit._emulator._server import Emulator
+    from smskit._models import InboundMessage, StatusEvent
+
+__all__ = ["handle_control"]
+
+
+class _BadRequest(Exception):
+    """A control request that cannot be carried out (answered with 400)."""
+
+
+def handle_control(emulator: Emulator, request: EmulatorRequest) -> EmulatorResponse:
+    """Answer one ``/_sandbox`` request."""
+    action = _ROUTES.get((request.method, request.path.rstrip("/")))
+    if action is None:
+        return EmulatorResponse.json(
+            404, {"error": f"no control route {request.method} {request.path}"}
+        )
+    try:
+        return action(emulator, request)
+    except _BadRequest as problem:
+        return EmulatorResponse.json(400, {"error": str(problem)})
+
+
+def _ok(payload: dict[str, Any]) -> EmulatorResponse:
+    return EmulatorResponse.json(200, payload)
+
+
+def _payload(request: EmulatorRequest) -> dict[str, Any]:
+    if not request.body:
+        return {}
+    try:
+        payload = request.json()
+    except ValueError:
+        raise _BadRequest("the body must be JSON") from None
+    if not isinstance(payload, dict):
+        raise _BadRequest("the body must be a JSON object")
+    return payload
+
+
+def _text(payload: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = payload.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        raise _BadRequest(f"{name!r} must be a non-empty string")
+    return value
+
+
+def _number(payload: dict[str, Any], name: str, default: float) -> float:
+    value = payload.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise _BadRequest(f"{name!r} must be a number >= 0")
+    return float(value)
+
+
+def _summary(emulator: Emulator) -> dict[str, Any]:
+    credentials = emulator.credentials
+    return {
+        "url": emulator.url,
+        "now": emulator.state.now.isoformat(),
+        "realtime": emulator.realtime,
+        "balance": str(emulator.state.balance),
+        "providers": {
+            "twilio": {"account_sid": credentials.twilio_account_sid},
+            "vonage": {"api_key": credentials.vonage_api_key},
+            "plivo": {"auth_id": credentials.plivo_auth_id},
+        },
+        "inbound_urls": emulator.inbound_urls,
+    }
+
+
+def _outbox(emulator: Emulator) -> list[dict[str, Any]]:
+    messages = []
+    for record in emulator.state.records():
+        item = record_json(record)
+        for dialect in emulator.dialects:
+            ids = dialect.provider_ids(record.id)
+            if ids:
+                item["provider"] = dialect.name
+                item["provider_ids"] = list(ids)
+        messages.append(item)
+    return messages
+
+
+def _event_json(event: StatusEvent) -> dict[str, Any]:
+    return {
+        "id": event.message_id,
+        "status": event.status.value,
+        "error_code": event.error_code,
+        "occurred_at": None
+        if event.occurred_at is None
+        else event.occurred_at.isoformat(),
+    }
+
+
+def _inbound_json(message: InboundMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "from": message.sender,
+        "to": message.to,
+        "body": message.body,
+        "received_at": None
+        if message.received_at is None
+        else message.received_at.isoformat(),
+    }
+
+
+def _advance(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
+    seconds = payload.get("seconds")
+    if seconds is not None:
+        seconds = _number(payload, "seconds", 0.0)
+    events = emulator.advance(seconds)
+    return _ok(
+        {
+            "now": emulator.state.now.isoformat(),
+            "events": [_event_json(e) for e in events],
+        }
+    )
+
+
+def _inbound(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
+    provider = _text(payload, "provider", required=False)
+    url = _text(payload, "url", required=False)
+    if provider is not None and provider not in {d.name for d in emulator.dialects}:
+        raise _BadRequest(f"unknown provider {provider!r}")
+    if url is not None and provider is None:
+        raise _BadRequest("'url' needs 'provider'")
+    message, webhooks = emulator.receive(
+        from_=_text(payload, "from") or "",
+        body=_text(payload, "body") or "",
+        to=_text(payload, "to", required=False),
+        provider=provider,
+        url=url,
+    )
+    return _ok({"message": _inbound_json(message), "webhooks": webhooks})
+
+
+def _script(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
+    to = _text(payload, "to") or ""
+    try:
+        final = Status.parse(_text(payload, "final") or "")
+    except UnknownStatus as problem:
+        raise _BadRequest(str(problem)) from None
+    sent_after = _number(payload, "sent_after", 1.0)
+    final_after = _number(payload, "final_after", 3.0)
+    if not final.is_final or final is Status.RECEIVED or sent_after > final_after:
+        raise _BadRequest("need a final outbound status and sent_after <= final_after")
+    fate = Fate(
+        final=final,
+        error_code=_text(payload, "error_code", required=False),
+        sent_after=sent_after,
+        final_after=final_after,
+    )
+    emulator.state.script(to, fate)
+    return _ok({"to": to, "final": final.value})
+
+
+def _get_outbox(emulator: Emulator, request: EmulatorRequest) -> EmulatorResponse:
+    return _ok({"messages": _outbox(emulator)})
+
+
+def _get_inbox(emulator: Emulator, request: EmulatorRequest) -> EmulatorResponse:
+    return _ok({"messages": [_inbound_json(m) for m in emulator.state.inbox]})
+
+
+def _get_webhooks(emulator: Emulator, request: EmulatorRequest) -> EmulatorResponse:
+    deliveries = list(emulator.dispatcher.deliveries)
+    return _ok({"deliveries": [item.to_json() for item in deliveries]})
+
+
+_ROUTES: dict[
+    tuple[str, str], Callable[[Emulator, EmulatorRequest], EmulatorResponse]
+] = {
+    ("GET", "/_sandbox"): lambda emulator, _: _ok(_summary(emulator)),
+    ("GET", "/_sandbox/outbox"): _get_outbox,
+    ("GET", "/_sandbox/inbox"): _get_inbox,
+    ("GET", "/_sandbox/webhooks"): _get_webhooks,
+    ("POST", "/_sandbox/advance"): lambda e, r: _advance(e, _payload(r)),
+    ("POST", "/_sandbox/inbound"): lambda e, r: _inbound(e, _payload(r)),
+    ("POST", "/_sandbox/script"): lambda e, r: _script(e, _payload(r)),
+}

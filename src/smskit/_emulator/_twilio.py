@@ -1,0 +1,493 @@
+"""The Twilio Messages API (2010-04-01) over `SandboxState`.
+
+Covers what an SMS client uses: create (``POST …/Messages.json``), fetch,
+list with paging and filters, cancel (``Status=canceled``) and redaction
+(``Body=``), delete, ``Balance.json``; errors in Twilio's legacy JSON shape
+with its codes; status callbacks and inbound webhooks signed with
+``X-Twilio-Signature``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import attrs
+
+from smskit._emulator._common import Ledger, Webhook, form_webhook, utc
+from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
+from smskit._emulator._signing import twilio_signature
+from smskit._models import Status
+from smskit.providers.sandbox._magic import Rejection
+from smskit.providers.sandbox._state import SandboxRejected
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from smskit._emulator._config import Credentials
+    from smskit._models import InboundMessage, StatusEvent
+    from smskit.providers.sandbox._state import SandboxRecord, SandboxState
+
+__all__ = ["STATUS_WORDS", "TwilioDialect"]
+
+API_VERSION = "2010-04-01"
+_ROUTE = re.compile(r"/2010-04-01/Accounts/(?P<account>[^/]+)/(?P<rest>.+)")
+_MESSAGE = re.compile(r"Messages/(?P<sid>[^/]+)\.json")
+_DEFAULT_PAGE_SIZE = 50
+_MAX_PAGE_SIZE = 1000
+# Twilio accepts SendAt from 5 minutes to 35 days ahead (error 35115 otherwise).
+_SCHEDULE_MIN = dt.timedelta(minutes=5)
+_SCHEDULE_MAX = dt.timedelta(days=35)
+_LIST_FILTERS = ("To", "From", "DateSent", "DateSent<", "DateSent>")
+
+# smskit status -> the word Twilio uses (providers.md §1.6 and §4).
+STATUS_WORDS: dict[Status, str] = {
+    Status.SCHEDULED: "scheduled",
+    Status.QUEUED: "queued",
+    Status.SENDING: "sending",
+    Status.SENT: "sent",
+    Status.DELIVERED: "delivered",
+    Status.READ: "read",
+    Status.UNDELIVERED: "undelivered",
+    Status.REJECTED: "undelivered",  # carrier filtering shows as undelivered (30007)
+    Status.EXPIRED: "failed",  # ValidityPeriod expiry shows as failed (30036)
+    Status.FAILED: "failed",
+    Status.CANCELED: "canceled",
+    Status.RECEIVED: "received",
+    Status.UNKNOWN: "sent",  # Twilio has no "unknown"; sent is the last sure state
+}
+
+# Error texts modelled on Twilio's; clients must not match on them.
+_REJECTION_TEXT: dict[Rejection, str] = {
+    Rejection.INVALID_TO: "The 'To' number {to} is not a valid phone number.",
+    Rejection.INVALID_FROM: (
+        "The 'From' number {sender} is not a valid phone number, shortcode, "
+        "or alphanumeric sender ID."
+    ),
+    Rejection.SENDER_NOT_OWNED: (
+        "The From phone number {sender} is not a valid, SMS-capable inbound phone "
+        "number or short code for your account."
+    ),
+    Rejection.QUEUE_FULL: (
+        "This 'From' number has exceeded the maximum number of queued messages"
+    ),
+    Rejection.CANNOT_ROUTE: (
+        "The 'To' phone number: {to}, is not currently reachable using the "
+        "'From' phone number: {sender} via SMS."
+    ),
+    Rejection.NO_PERMISSION: (
+        "Permission to send an SMS has not been enabled for the region indicated "
+        "by the 'To' number: {to}."
+    ),
+    Rejection.OPTED_OUT: "Attempt to send to unsubscribed recipient",
+    Rejection.NOT_MOBILE: "'To' number {to} is not a valid mobile number",
+    Rejection.MISSING_BODY: "Message body is required.",
+    Rejection.BODY_TOO_LONG: (
+        "The concatenated message body exceeds the 1600 character limit."
+    ),
+    Rejection.NOT_CANCELABLE: "This message cannot be canceled",
+}
+
+
+@attrs.define
+class _Meta:
+    """Twilio-only facts about one message."""
+
+    sid: str
+    messaging_service_sid: str | None = None
+    date_sent: dt.datetime | None = None
+    deleted: bool = False
+    redacted: bool = False
+
+
+def rfc2822(moment: dt.datetime | None) -> str | None:
+    """A Twilio date (``Sun, 01 Jun 2025 12:00:00 +0000``), or ``None``."""
+    return None if moment is None else email.utils.format_datetime(utc(moment))
+
+
+def error(status: int, code: int, message: str, **extra: str) -> EmulatorResponse:
+    """A Twilio error response in the legacy 2010 shape."""
+    payload: dict[str, Any] = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+        **extra,
+    }
+    return EmulatorResponse.json(status, payload)
+
+
+def _unauthorized() -> EmulatorResponse:
+    response = error(
+        401, 20003, "Authenticate", detail="Your AccountSid or AuthToken was incorrect."
+    )
+    realm = ("WWW-Authenticate", 'Basic realm="Twilio API"')
+    return attrs.evolve(response, headers=(*response.headers, realm))
+
+
+def _not_found(path: str) -> EmulatorResponse:
+    return error(404, 20404, f"The requested resource {path} was not found")
+
+
+def _invalid(message: str) -> EmulatorResponse:
+    return error(400, 21000, message)  # code: [unverified] generic invalid parameter
+
+
+def _parse_when(value: str) -> dt.date | dt.datetime:
+    """A Twilio date filter: ``YYYY-MM-DD`` or ISO 8601 with ``Z``."""
+    if len(value) == 10:
+        return dt.date.fromisoformat(value)
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _sent_matches(name: str, bound: dt.date | dt.datetime, sent: dt.datetime) -> bool:
+    value: dt.date | dt.datetime = sent
+    if not isinstance(bound, dt.datetime):
+        value = sent.date()
+    if name == "DateSent<":
+        return value <= bound
+    if name == "DateSent>":
+        return value >= bound
+    return value == bound
+
+
+class TwilioDialect:
+    """Answers Twilio REST requests and renders Twilio webhooks.
+
+    Args:
+        state: The sandbox that stores the messages.
+        credentials: The account it accepts and signs with.
+    """
+
+    name = "twilio"
+
+    def __init__(self, state: SandboxState, credentials: Credentials) -> None:
+        self.state = state
+        self.account_sid = credentials.twilio_account_sid
+        self.auth_token = credentials.twilio_auth_token
+        self.ledger: Ledger[_Meta] = Ledger()
+
+    def handles(self, path: str) -> bool:
+        """Whether ``path`` belongs to the Twilio API."""
+        return path.startswith(f"/{API_VERSION}/")
+
+    def provider_ids(self, record_id: str) -> tuple[str, ...]:
+        """The Message SID of a record sent through this dialect."""
+        return self.ledger.provider_ids(record_id)
+
+    # -- REST -----------------------------------------------------------------
+
+    def handle(self, request: EmulatorRequest) -> EmulatorResponse:
+        """Answer one Twilio API request."""
+        if request.basic_auth() != (self.account_sid, self.auth_token):
+            return _unauthorized()
+        match = _ROUTE.fullmatch(request.path)
+        if match is None or match["account"] != self.account_sid:
+            return _not_found(request.path)
+        rest = match["rest"]
+        if rest == "Messages.json":
+            return self._on_messages(request)
+        message = _MESSAGE.fullmatch(rest)
+        if message is not None:
+            return self._on_message(request, message["sid"])
+        if rest == "Balance.json" and request.method == "GET":
+            return self._balance()
+        return _not_found(request.path)
+
+    def _on_messages(self, request: EmulatorRequest) -> EmulatorResponse:
+        if request.method == "POST":
+            return self._create(request.form())
+        if request.method == "GET":
+            return self._list(request.query_params())
+        return error(405, 20004, "Method not allowed")
+
+    def _on_message(self, request: EmulatorRequest, sid: str) -> EmulatorResponse:
+        found = self._find(sid)
+        if found is None:
+            return _not_found(request.path)
+        record, meta = found
+        if request.method == "GET":
+            return EmulatorResponse.json(200, self.message_json(record, meta))
+        if request.method == "POST":
+            return self._update(record, meta, request.form())
+        if request.method == "DELETE":
+            return self._delete(record, meta)
+        return error(405, 20004, "Method not allowed")
+
+    def _find(self, sid: str) -> tuple[SandboxRecord, _Meta] | None:
+        record_id = self.ledger.record_id(sid)
+        meta = None if record_id is None else self.ledger.meta(record_id)
+        record = None if record_id is None else self.state.get(record_id)
+        if record is None or meta is None or meta.deleted:
+            return None
+        return record, meta
+
+    def _create(self, params: Params) -> EmulatorResponse:
+        to = first(params, "To")
+        sender = first(params, "From")
+        service = first(params, "MessagingServiceSid")
+        if not to:
+            return error(400, 21604, "A 'To' phone number is required.")
+        if not sender and not service:
+            return error(400, 21603, "A 'From' phone number is required.")
+        send_at = self._schedule(params, service)
+        if isinstance(send_at, EmulatorResponse):
+            return send_at
+        try:
+            record = self.state.submit(
+                to=to,
+                body=first(params, "Body") or "",
+                sender=sender,
+                status_callback=first(params, "StatusCallback"),
+                send_at=send_at,
+            )
+        except SandboxRejected as refused:
+            return self._rejected(refused, to=to, sender=sender or "")
+        meta = _Meta(sid=f"SM{record.id[2:]}", messaging_service_sid=service)
+        self.ledger.add(record.id, [meta.sid], meta)
+        return EmulatorResponse.json(201, self.message_json(record, meta))
+
+    def _schedule(
+        self, params: Params, service: str | None
+    ) -> dt.datetime | EmulatorResponse | None:
+        """``SendAt`` of a scheduled send, ``None`` if not scheduled, or an error."""
+        kind = first(params, "ScheduleType")
+        if kind is None:
+            return None
+        if kind != "fixed":
+            return error(400, 35126, f"Invalid ScheduleType: {kind}")
+        text = first(params, "SendAt")
+        if not text:
+            return error(400, 35111, "SendAt is required to schedule a message")
+        if not service:
+            return error(400, 35118, "MessagingServiceSid is required to schedule")
+        try:
+            send_at = _parse_when(text)
+        except ValueError:
+            send_at = None
+        now = self.state.now
+        if not isinstance(send_at, dt.datetime) or not (
+            now + _SCHEDULE_MIN <= send_at <= now + _SCHEDULE_MAX
+        ):
+            return error(
+                400, 35115, "SendAt must be between 5 minutes and 35 days from now"
+            )
+        return send_at
+
+    def _rejected(
+        self, refused: SandboxRejected, *, to: str, sender: str
+    ) -> EmulatorResponse:
+        rejection = refused.rejection
+        text = _REJECTION_TEXT.get(rejection, refused.detail)
+        return error(
+            rejection.http_status,
+            rejection.twilio_code,
+            text.format(to=to, sender=sender),
+        )
+
+    def _update(
+        self, record: SandboxRecord, meta: _Meta, params: Params
+    ) -> EmulatorResponse:
+        status = first(params, "Status")
+        if status is not None:
+            if status != "canceled":
+                return _invalid("Status can only be updated to 'canceled'")
+            try:
+                self.state.cancel(record.id)
+            except SandboxRejected as refused:
+                return self._rejected(refused, to=record.to, sender=record.sender)
+        elif "Body" in params:
+            if first(params, "Body"):
+                return _invalid("Body can only be updated to an empty string")
+            meta.redacted = True  # Twilio keeps every other field intact
+        return EmulatorResponse.json(200, self.message_json(record, meta))
+
+    def _delete(self, record: SandboxRecord, meta: _Meta) -> EmulatorResponse:
+        if not record.status.is_final:
+            return error(  # code and text: [unverified]
+                400,
+                20009,
+                "Cannot delete message because delivery has not been completed.",
+            )
+        meta.deleted = True
+        return EmulatorResponse(status=204)
+
+    def _balance(self) -> EmulatorResponse:
+        payload = {
+            "currency": "USD",
+            "balance": f"{self.state.balance:.5f}",
+            "account_sid": self.account_sid,
+        }
+        return EmulatorResponse.json(200, payload)
+
+    def _list(self, params: Params) -> EmulatorResponse:
+        try:
+            size = min(
+                int(first(params, "PageSize") or _DEFAULT_PAGE_SIZE), _MAX_PAGE_SIZE
+            )
+            page = int(first(params, "Page") or 0)
+            keep = self._list_filter(params)
+        except ValueError as problem:
+            return _invalid(f"Invalid list parameter: {problem}")
+        if size < 1 or page < 0:
+            return _invalid("PageSize must be positive and Page not negative")
+        found = [self._find(meta.sid) for _, meta in self.ledger.entries()]
+        items = [item for item in reversed(found) if item is not None and keep(*item)]
+        start = page * size
+        chunk = items[start : start + size]
+        filters = [
+            (name, value) for name in _LIST_FILTERS for value in params.get(name, [])
+        ]
+
+        def uri(number: int) -> str:
+            query = urlencode([*filters, ("PageSize", size), ("Page", number)])
+            return f"{self._base()}/Messages.json?{query}"
+
+        payload = {
+            "first_page_uri": uri(0),
+            "end": start + len(chunk) - 1 if chunk else start,
+            "previous_page_uri": uri(page - 1) if page > 0 else None,
+            "messages": [self.message_json(record, meta) for record, meta in chunk],
+            "uri": uri(page),
+            "page_size": size,
+            "start": start,
+            "next_page_uri": uri(page + 1) if start + size < len(items) else None,
+            "page": page,
+        }
+        return EmulatorResponse.json(200, payload)
+
+    def _list_filter(self, params: Params) -> Callable[[SandboxRecord, _Meta], bool]:
+        to, sender = first(params, "To"), first(params, "From")
+        bounds = [
+            (name, _parse_when(value))
+            for name in ("DateSent", "DateSent<", "DateSent>")
+            for value in params.get(name, [])
+        ]
+
+        def keep(record: SandboxRecord, meta: _Meta) -> bool:
+            if (to and record.to != to) or (sender and record.sender != sender):
+                return False
+            if not bounds:
+                return True
+            sent = meta.date_sent
+            return sent is not None and all(
+                _sent_matches(name, bound, sent) for name, bound in bounds
+            )
+
+        return keep
+
+    def _base(self) -> str:
+        return f"/{API_VERSION}/Accounts/{self.account_sid}"
+
+    def status_word(self, record: SandboxRecord, meta: _Meta) -> str:
+        """The Twilio status of a record (``accepted`` for queued service sends)."""
+        word = STATUS_WORDS[record.status]
+        if word == "queued" and meta.messaging_service_sid:
+            return "accepted"  # a Messaging Service has not picked a sender yet
+        return word
+
+    def message_json(self, record: SandboxRecord, meta: _Meta) -> dict[str, Any]:
+        """The Message resource of a record."""
+        status = self.status_word(record, meta)
+        accepted = status == "accepted"
+        uri = f"{self._base()}/Messages/{meta.sid}"
+        code = record.error_code
+        return {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": "" if meta.redacted else record.body,
+            "date_created": rfc2822(record.created_at),
+            "date_sent": rfc2822(meta.date_sent),
+            "date_updated": rfc2822(record.updated_at),
+            "direction": "outbound-api",
+            "error_code": int(code) if code and code.isdigit() else None,
+            "error_message": None,
+            "from": None if accepted else record.sender,
+            "messaging_service_sid": meta.messaging_service_sid,
+            "num_media": "0",
+            "num_segments": "0" if accepted else str(record.segments),
+            "price": None if record.price is None else f"{-record.price:.5f}",
+            "price_unit": "USD",
+            "sid": meta.sid,
+            "status": status,
+            "subresource_uris": {
+                "media": f"{uri}/Media.json",
+                "feedback": f"{uri}/Feedback.json",
+            },
+            "to": record.to,
+            "uri": f"{uri}.json",
+        }
+
+    # -- webhooks -------------------------------------------------------------
+
+    def on_event(self, event: StatusEvent) -> list[Webhook]:
+        """Note a status change; return its status callback, if one is due."""
+        meta = self.ledger.meta(event.message_id)
+        record = self.state.get(event.message_id)
+        if meta is None or record is None:
+            return []
+        if event.status is Status.SENT and meta.date_sent is None:
+            meta.date_sent = event.occurred_at
+        if not record.status_callback:
+            return []
+        status = STATUS_WORDS[event.status]
+        params = [
+            ("SmsSid", meta.sid),
+            ("SmsStatus", status),
+            ("MessageStatus", status),
+            ("To", record.to),
+            ("MessageSid", meta.sid),
+            ("AccountSid", self.account_sid),
+            ("From", record.sender),
+            ("ApiVersion", API_VERSION),
+        ]
+        if event.error_code:
+            params.append(("ErrorCode", event.error_code))
+        if meta.messaging_service_sid:
+            params.append(("MessagingServiceSid", meta.messaging_service_sid))
+        if status in {"delivered", "undelivered"} and event.occurred_at is not None:
+            params.append(
+                ("RawDlrDoneDate", utc(event.occurred_at).strftime("%y%m%d%H%M"))
+            )
+        return [self._webhook("status", record.status_callback, params, meta.sid)]
+
+    def inbound_webhook(self, message: InboundMessage, url: str) -> Webhook:
+        """The request Twilio sends to a number's SMS URL for ``message``."""
+        sid = f"SM{message.id[2:]}"
+        params = [
+            ("ToCountry", ""),
+            ("SmsMessageSid", sid),
+            ("NumMedia", "0"),
+            ("SmsSid", sid),
+            ("SmsStatus", "received"),
+            ("Body", message.body),
+            ("To", message.to),
+            ("NumSegments", str(message.segments or 1)),
+            ("ReferralNumMedia", "0"),
+            ("MessageSid", sid),
+            ("AccountSid", self.account_sid),
+            ("From", message.sender),
+            ("ApiVersion", API_VERSION),
+        ]
+        return self._webhook("inbound", url, params, sid)
+
+    def _webhook(
+        self, kind: str, url: str, params: list[tuple[str, str]], sid: str
+    ) -> Webhook:
+        def sign(final_url: str, data: dict[str, str]) -> dict[str, str]:
+            signature = twilio_signature(self.auth_token, final_url, data)
+            return {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}
+
+        return form_webhook(
+            provider=self.name,
+            kind="status" if kind == "status" else "inbound",
+            method="POST",
+            url=url,
+            params=params,
+            sign=sign,
+            message_id=sid,
+        )
