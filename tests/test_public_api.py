@@ -11,7 +11,13 @@ import pytest
 
 import smskit
 
-PUBLIC_MODULES = ["smskit", "smskit.providers", "smskit.encoding", "smskit.phone"]
+PUBLIC_MODULES = [
+    "smskit",
+    "smskit.encoding",
+    "smskit.phone",
+    "smskit.providers",
+    "smskit.testing",
+]
 
 
 def public_names(module: types.ModuleType) -> set[str]:

@@ -299,15 +299,24 @@ async def test_log_sensitive_opts_in_to_full_numbers(
     assert SECRET not in caplog.text
 
 
-def test_http2_needs_the_extra() -> None:
-    provider = ScriptedProvider()
-    try:
-        import h2  # noqa: F401
-    except ImportError:
-        with pytest.raises(smskit.ConfigurationError, match=r"smskit\[http2\]"):
-            smskit.Client(provider, http2=True)
-    else:  # pragma: no cover - only when h2 happens to be installed
-        smskit.Client(provider, http2=True).close()
+def test_http2_with_the_extra_installed() -> None:
+    with smskit.Client(ScriptedProvider(), http2=True) as client:
+        assert client._http._transport is not None
+
+
+def test_http2_needs_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("smskit._client.importlib.util.find_spec", lambda name: None)
+    with pytest.raises(smskit.ConfigurationError, match=r"smskit\[http2\]"):
+        smskit.Client(ScriptedProvider(), http2=True)
+
+
+async def test_a_rate_limit_config_gets_a_local_limiter(harness: Harness) -> None:
+    provider = ScriptedProvider(ok(), ok())
+    client = harness.client(provider, rate_limit=smskit.RateLimit(rate=0.5, burst=1))
+    await harness.send(client)
+    await harness.send(client)
+    assert 1 == len(harness.sleeps)
+    assert 1.9 < harness.sleeps[0] <= 2.0
 
 
 async def test_anyio_sleep_is_the_default_async_sleep() -> None:
