@@ -241,7 +241,7 @@ class TestLifecycle:
 
     def test_naive_start_is_refused(self) -> None:
         with pytest.raises(smskit.ConfigurationError, match="timezone-aware"):
-            Sandbox(start=dt.datetime(2026, 1, 1))  # noqa: DTZ001
+            Sandbox(start=dt.datetime(2026, 1, 1))
 
 
 class TestFaultInjection:
@@ -277,6 +277,23 @@ class TestFaultInjection:
         sandbox.inject("server_error")
         with pytest.raises(smskit.DeliveryUnknown):
             client.send(to=TO, body="hi")
+
+    def test_latency_moves_sandbox_time(
+        self, client: smskit.Client, sandbox: Sandbox
+    ) -> None:
+        sandbox.inject("latency", latency=2.5)
+        client.send(to=TO, body="hi")
+        assert T0 + dt.timedelta(seconds=2.5) == sandbox.now
+        assert [smskit.Status.SENT] == [e.status for e in sandbox.events]
+
+    def test_latency_beyond_the_read_timeout_is_a_timeout(
+        self, sandbox: Sandbox
+    ) -> None:
+        sandbox.inject("latency", latency=45)
+        with smskit.Client(sandbox) as client, pytest.raises(smskit.DeliveryUnknown):
+            client.send(to=TO, body="hi")
+        assert 1 == len(sandbox.outbox)
+        assert T0 == sandbox.now
 
     def test_rate_based_faults_are_seeded(self) -> None:
         def failures(seed: int) -> list[bool]:

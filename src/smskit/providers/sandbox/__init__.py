@@ -179,18 +179,22 @@ class Sandbox:
         rate: float = 1.0,
         to: str | None = None,
         retry_after: float = 1.0,
+        latency: float = 0.0,
     ) -> None:
-        """Make the next matching requests fail.
+        """Make the next matching requests fail (or slow).
 
         Args:
             fault: What goes wrong: ``"rate_limited"`` (429, not accepted),
                 ``"unavailable"`` (503, not accepted), ``"server_error"``
-                (500 after accepting), ``"connect_error"`` (never arrives) or
-                ``"read_timeout"`` (accepted, answer lost).
+                (500 after accepting), ``"connect_error"`` (never arrives),
+                ``"read_timeout"`` (accepted, answer lost) or ``"latency"``
+                (the answer takes ``latency`` seconds of sandbox time, and
+                becomes a read timeout when that exceeds the client's).
             times: How many requests it hits; ``None`` for every one.
             rate: The chance each matching request is hit (for flaky runs).
             to: Only sends to this recipient; every request by default.
             retry_after: The ``Retry-After`` seconds of a 429.
+            latency: Seconds a ``"latency"`` answer takes.
 
         Raises:
             ConfigurationError: An unknown fault, or a rate outside (0, 1].
@@ -205,7 +209,12 @@ class Sandbox:
         if not 0 < rate <= 1:
             raise ConfigurationError(f"rate must be in (0, 1], not {rate!r}")
         rule = FaultRule(
-            fault=kind, times=times, rate=rate, to=to, retry_after=retry_after
+            fault=kind,
+            times=times,
+            rate=rate,
+            to=to,
+            retry_after=retry_after,
+            latency=latency,
         )
         self._server.rules.append(rule)
 

@@ -80,6 +80,9 @@ class SandboxFault(enum.Enum):
     """The connection is refused; nothing reaches the sandbox."""
     READ_TIMEOUT = "read_timeout"
     """The message is accepted but the answer never arrives."""
+    LATENCY = "latency"
+    """The answer takes ``latency`` seconds of sandbox time; longer than the
+    client's read timeout, it becomes a read timeout after accepting."""
 
 
 @attrs.frozen(kw_only=True)

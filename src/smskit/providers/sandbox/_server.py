@@ -39,6 +39,7 @@ class FaultRule:
         rate: The chance it hits a matching request (1.0: always).
         to: Only sends to this recipient (``None``: every request).
         retry_after: Seconds for ``Retry-After`` on a 429.
+        latency: Seconds the answer takes, for ``LATENCY``.
     """
 
     fault: SandboxFault
@@ -46,6 +47,7 @@ class FaultRule:
     rate: float = 1.0
     to: str | None = None
     retry_after: float = 1.0
+    latency: float = 0.0
 
     def matches(self, to: str | None, rng: random.Random) -> bool:
         if self.times == 0 or (self.to is not None and self.to != to):
@@ -130,7 +132,11 @@ class SandboxServer:
                 503, "unavailable", "try again; the request was not processed"
             )
         accepted: httpx.Response = answer()
-        if fault is SandboxFault.SERVER_ERROR:
+        if fault is SandboxFault.LATENCY:
+            if rule.latency <= _read_timeout(request):
+                self.state.advance(rule.latency)
+                return accepted
+        elif fault is SandboxFault.SERVER_ERROR:
             return _error(
                 500, "internal", f"internal error (after {accepted.status_code})"
             )
@@ -171,6 +177,13 @@ def record_json(record: SandboxRecord) -> dict[str, Any]:
         "currency": "USD",
         "error_code": record.error_code,
     }
+
+
+def _read_timeout(request: httpx.Request) -> float:
+    """The client's read timeout for this request (httpx puts it on the request)."""
+    timeouts = request.extensions.get("timeout", {})
+    read = timeouts.get("read") if isinstance(timeouts, dict) else None
+    return float("inf") if read is None else float(read)
 
 
 def _text(value: object) -> str:
