@@ -79,20 +79,20 @@ def greedy_parts(costs: list[int], single: int, multi: int) -> list[list[int]]:
 def minimal_part_count(costs: list[int], single: int, multi: int) -> int:
     """The fewest parts any split between characters can use (dynamic programming).
 
-    best[i] is the fewest parts for the first i characters; parts may end only
-    between characters, so a two-unit character is never split.
+    best[i] is the fewest parts for the first i characters; parts end only
+    between characters, so a two-unit character is never split. best is
+    non-decreasing, so the earliest feasible start of the last part is optimal.
     """
     if sum(costs) <= single:
         return 1
-    infinity = len(costs) + 1
-    best = [0] + [infinity] * len(costs)
+    best = [0] * (len(costs) + 1)
+    start = units = 0
     for end in range(1, len(costs) + 1):
-        units = 0
-        for start in range(end - 1, -1, -1):
-            units += costs[start]
-            if units > multi:
-                break
-            best[end] = min(best[end], best[start] + 1)
+        units += costs[end - 1]
+        while units > multi:
+            units -= costs[start]
+            start += 1
+        best[end] = best[start] + 1
     return best[-1]
 
 
