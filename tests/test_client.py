@@ -269,3 +269,22 @@ class RecordingProvider:
             body=data["body"],
             status=data["status"],
         )
+
+
+@pytest.mark.anyio
+async def test_premium_rate_numbers_are_refused_by_default(
+    sandbox: Sandbox, make_client: MakeClient
+) -> None:
+    client = make_client(sandbox)
+    with pytest.raises(smskit.InvalidPhoneNumber) as info:
+        await client.send(to="+1 900 200 1234", body="hi")
+    assert "type_not_allowed" == info.value.reason
+    relaxed = make_client(sandbox, number_policy=None)
+    await relaxed.send(to="+1 900 200 1234", body="hi")
+    strict = make_client(
+        sandbox, number_policy=smskit.NumberPolicy(allowed_regions={"GB"})
+    )
+    with pytest.raises(smskit.InvalidPhoneNumber, match=r"GB|region"):
+        await strict.send(to="+14155552671", body="hi")
+    for each in (client, relaxed, strict):
+        await each.close()

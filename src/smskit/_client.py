@@ -45,6 +45,9 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 """At most 100 connections, 20 of them kept alive between requests."""
 
+DEFAULT_NUMBER_POLICY = phone.NumberPolicy()
+"""Accept any valid number except premium-rate ones."""
+
 
 class _ClientCore:
     """Everything the two clients share: configuration, checks, flows."""
@@ -61,6 +64,7 @@ class _ClientCore:
         rate_limit: RateLimit | Limiter | None,
         hooks: Hooks | None,
         log_sensitive: bool,
+        number_policy: phone.NumberPolicy | None,
     ) -> None:
         if not _is_provider(provider):
             message = f"provider must be a smskit provider, not {provider!r}"
@@ -81,6 +85,7 @@ class _ClientCore:
         self._limiter = _limiter(rate_limit)
         self._hooks = hooks or NO_HOOKS
         self._redact = not log_sensitive
+        self._number_policy = number_policy
         self._rng = random.Random()  # noqa: S311 -- backoff jitter only
 
     def __repr__(self) -> str:
@@ -102,7 +107,7 @@ class _ClientCore:
         validity: dt.timedelta | None,
     ) -> OutgoingMessage:
         """Check the caller's input and turn it into an `OutgoingMessage`."""
-        recipient = phone.to_e164(to, region=self._region)
+        recipient = phone.to_e164(to, region=self._region, policy=self._number_policy)
         if not _is_str(body):
             raise InvalidMessage(f"body must be a string, not {type(body).__name__}")
         if not body:
@@ -261,6 +266,9 @@ class Client(_ClientCore):
         hooks: Callbacks told about requests, responses and retries.
         log_sensitive: Log full phone numbers and bodies (for debugging only;
             they are masked by default).
+        number_policy: Which recipients to accept (`smskit.phone.NumberPolicy`);
+            by default premium-rate numbers are refused, against SMS pumping.
+            ``None`` accepts every valid number.
     """
 
     def __init__(
@@ -278,6 +286,7 @@ class Client(_ClientCore):
         rate_limit: RateLimit | Limiter | None = None,
         hooks: Hooks | None = None,
         log_sensitive: bool = False,
+        number_policy: phone.NumberPolicy | None = DEFAULT_NUMBER_POLICY,
     ) -> None:
         super().__init__(
             provider,
@@ -289,6 +298,7 @@ class Client(_ClientCore):
             rate_limit=rate_limit,
             hooks=hooks,
             log_sensitive=log_sensitive,
+            number_policy=number_policy,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
@@ -392,6 +402,9 @@ class AsyncClient(_ClientCore):
         hooks: Callbacks told about requests, responses and retries.
         log_sensitive: Log full phone numbers and bodies (for debugging only;
             they are masked by default).
+        number_policy: Which recipients to accept (`smskit.phone.NumberPolicy`);
+            by default premium-rate numbers are refused, against SMS pumping.
+            ``None`` accepts every valid number.
     """
 
     def __init__(
@@ -409,6 +422,7 @@ class AsyncClient(_ClientCore):
         rate_limit: RateLimit | Limiter | None = None,
         hooks: Hooks | None = None,
         log_sensitive: bool = False,
+        number_policy: phone.NumberPolicy | None = DEFAULT_NUMBER_POLICY,
     ) -> None:
         super().__init__(
             provider,
@@ -420,6 +434,7 @@ class AsyncClient(_ClientCore):
             rate_limit=rate_limit,
             hooks=hooks,
             log_sensitive=log_sensitive,
+            number_policy=number_policy,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(

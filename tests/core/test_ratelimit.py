@@ -43,7 +43,8 @@ class TestLocalLimiter:
     def test_reserve_and_pause(self) -> None:
         clock = Clock()
         limiter = smskit.LocalLimiter(smskit.RateLimit(rate=10, burst=2), clock=clock)
-        assert [0.0, 0.0, pytest.approx(0.1)] == [limiter.reserve("k", 1) for _ in range(3)]
+        waits = [limiter.reserve("k", 1) for _ in range(3)]
+        assert [0.0, 0.0, pytest.approx(0.1)] == waits
         clock.now = 5.0
         limiter.pause("k", 2.0)
         assert 2.1 == pytest.approx(limiter.reserve("k", 1))

@@ -107,7 +107,7 @@ def test_pause_is_seen_by_everyone(limiter: smskit.RedisLimiter) -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # redis-py's client is asyncio-only
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # redis-py is asyncio-only
 async def test_async_reserve_and_pause(redis_url: str) -> None:
     limiter = smskit.RedisLimiter(smskit.RateLimit(rate=10, burst=1), url=redis_url)
     bucket = key("async")
