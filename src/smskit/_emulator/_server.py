@@ -22,6 +22,7 @@ from smskit._emulator._control import handle_control
 from smskit._emulator._dispatch import WebhookDispatcher
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse
 from smskit._emulator._twilio import TwilioDialect
+from smskit._emulator._vonage import VonageDialect
 from smskit._models import InboundMessage, StatusEvent
 from smskit.providers.sandbox._state import SandboxState
 
@@ -55,8 +56,8 @@ class Dialect(Protocol):
     def on_event(self, event: StatusEvent) -> list[Webhook]:
         """Note a status change; return the status callbacks it causes."""
 
-    def inbound_webhook(self, message: InboundMessage, url: str) -> Webhook:
-        """The webhook announcing ``message`` to ``url``."""
+    def inbound_webhooks(self, message: InboundMessage, url: str) -> list[Webhook]:
+        """The webhook(s) announcing ``message`` to ``url``."""
 
     def provider_ids(self, record_id: str) -> tuple[str, ...]:
         """This provider's ids of a record (empty if it did not create it)."""
@@ -113,6 +114,7 @@ class Emulator:
         self.tick = tick
         self.dialects: tuple[Dialect, ...] = (
             TwilioDialect(self.state, self.credentials),
+            VonageDialect(self.state, self.credentials),
         )
         self.dispatcher = WebhookDispatcher(
             timeout=webhook_timeout, transport=webhook_transport
@@ -295,7 +297,8 @@ class Emulator:
         if targets is None:  # received through the state directly: every provider
             targets = self._inbound_targets(None, None)
         for dialect, url in targets:
-            self.dispatcher.submit(dialect.inbound_webhook(item, url))
+            for webhook in dialect.inbound_webhooks(item, url):
+                self.dispatcher.submit(webhook)
 
 
 class _Server(ThreadingHTTPServer):

@@ -455,8 +455,11 @@ class TwilioDialect:
             )
         return [self._webhook("status", record.status_callback, params, meta.sid)]
 
-    def inbound_webhook(self, message: InboundMessage, url: str) -> Webhook:
-        """The request Twilio sends to a number's SMS URL for ``message``."""
+    def inbound_webhooks(self, message: InboundMessage, url: str) -> list[Webhook]:
+        """The request Twilio sends to a number's SMS URL for ``message``.
+
+        Twilio reassembles long messages, so there is one request.
+        """
         sid = f"SM{message.id[2:]}"
         params = [
             ("ToCountry", ""),
@@ -473,7 +476,7 @@ class TwilioDialect:
             ("From", message.sender),
             ("ApiVersion", API_VERSION),
         ]
-        return self._webhook("inbound", url, params, sid)
+        return [self._webhook("inbound", url, params, sid)]
 
     def _webhook(
         self, kind: str, url: str, params: list[tuple[str, str]], sid: str
