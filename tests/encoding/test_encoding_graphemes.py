@@ -86,3 +86,10 @@ def test_graphemes_without_regex(monkeypatch: pytest.MonkeyPatch) -> None:
             analyze("x" * 200, split="graphemes")
     finally:
         _graphemes._cluster_pattern.cache_clear()
+
+
+def test_zwj_run_matches_the_design_note() -> None:
+    """20 eye-in-speech-bubble sequences (7 units): Twilio [63, 63, 14]."""
+    text = "\U0001f441\ufe0f\u200d\U0001f5e8\ufe0f" * 20
+    assert [67, 66, 7] == units(text)
+    assert [63, 63, 14] == units(text, split="graphemes")

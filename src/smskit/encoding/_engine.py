@@ -44,7 +44,6 @@ _GSM7, _UCS2 = Encoding.GSM7, Encoding.UCS2
 _SINGLE_GSM, _MULTI_GSM = single_and_multi(gsm=True)
 _SINGLE_UCS2, _MULTI_UCS2 = single_and_multi(gsm=False)
 _new = tuple.__new__  # builds records in C, skipping their Python __new__
-_NONE3 = (None, None, None)  # SegmentInfo's smart_encoding and shift tables
 # str.encode("utf-16-le") goes through a Python-level wrapper; call the C
 # codec directly.
 _encode_utf16 = codecs.utf_16_le_encode
@@ -81,6 +80,11 @@ def default_septets(text: str) -> int:
 
 def _even_parts(text: str, total: int, multi: int) -> tuple[Segment, ...]:
     """Cut a text of one-unit characters into full parts and a remainder."""
+    if total <= 2 * multi:  # the usual long message: two parts, no loop
+        return (
+            _new(Segment, (text[:multi], multi, 0)),
+            _new(Segment, (text[multi:], total - multi, multi)),
+        )
     last = (total - 1) // multi * multi
     parts = [
         _new(Segment, (text[start : start + multi], multi, start))
@@ -127,16 +131,18 @@ def default_info(text: str) -> SegmentInfo:
     if septets >= 0:
         if septets <= _SINGLE_GSM:
             segments: tuple[Segment, ...] = (_new(Segment, (text, septets, 0)),)
-            return _new(SegmentInfo, (text, _GSM7, segments, _SINGLE_GSM, *_NONE3))
+            return _new(
+                SegmentInfo, (text, _GSM7, segments, _SINGLE_GSM, None, None, None)
+            )
         if septets == len(text):
             segments = _even_parts(text, septets, _MULTI_GSM)
         else:
             space = DEFAULT_CODEC.septet_space(data or DEFAULT_CODEC.encode_known(text))
             segments = gsm_segments(text, space, _MULTI_GSM)
-        return _new(SegmentInfo, (text, _GSM7, segments, _MULTI_GSM, *_NONE3))
+        return _new(SegmentInfo, (text, _GSM7, segments, _MULTI_GSM, None, None, None))
     segments = _ucs2_parts(text)
     capacity = _SINGLE_UCS2 if len(segments) == 1 else _MULTI_UCS2
-    return _new(SegmentInfo, (text, _UCS2, segments, capacity, *_NONE3))
+    return _new(SegmentInfo, (text, _UCS2, segments, capacity, None, None, None))
 
 
 def count_default(text: str) -> int:
