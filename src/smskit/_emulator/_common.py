@@ -10,10 +10,12 @@ from typing import Generic, Literal, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import attrs
+import phonenumbers
 
 __all__ = [
     "Ledger",
     "Webhook",
+    "country_of",
     "digits_only",
     "form_webhook",
     "nonce",
@@ -163,3 +165,17 @@ def to_e164(number: str) -> str:
 def digits_only(number: str) -> str:
     """An E.164 number the way Vonage and Plivo write it (no ``+``)."""
     return number[1:] if number.startswith("+") else number
+
+
+def country_of(e164: str) -> str:
+    """The ISO country of an E.164 number's calling code (``""`` if unknown).
+
+    The calling code is enough, and unlike full validation it also works
+    for the fictional numbers tests use.
+    """
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return ""
+    region = phonenumbers.region_code_for_country_code(number.country_code or 0)
+    return "" if region == phonenumbers.UNKNOWN_REGION else region

@@ -21,6 +21,7 @@ from smskit._emulator._config import Credentials
 from smskit._emulator._control import handle_control
 from smskit._emulator._dispatch import WebhookDispatcher
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse
+from smskit._emulator._plivo import PlivoDialect
 from smskit._emulator._twilio import TwilioDialect
 from smskit._emulator._vonage import VonageDialect
 from smskit._models import InboundMessage, StatusEvent
@@ -115,6 +116,7 @@ class Emulator:
         self.dialects: tuple[Dialect, ...] = (
             TwilioDialect(self.state, self.credentials),
             VonageDialect(self.state, self.credentials),
+            PlivoDialect(self.state, self.credentials),
         )
         self.dispatcher = WebhookDispatcher(
             timeout=webhook_timeout, transport=webhook_transport

@@ -18,12 +18,12 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import phonenumbers
 
 from smskit import encoding
 from smskit._emulator._common import (
     Ledger,
     Webhook,
+    country_of,
     digits_only,
     form_webhook,
     to_e164,
@@ -115,16 +115,6 @@ def _send_error(status: str, text: str) -> EmulatorResponse:
     """A refused send: HTTP 200, one entry with the status and error-text."""
     entry = {"status": status, "error-text": text}
     return EmulatorResponse.json(200, {"message-count": "1", "messages": [entry]})
-
-
-def _country(e164: str) -> str:
-    try:
-        number = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
-        return ""
-    # The country of the calling code is enough (and works for fictional numbers).
-    region = phonenumbers.region_code_for_country_code(number.country_code or 0)
-    return "" if region == phonenumbers.UNKNOWN_REGION else region
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -394,7 +384,7 @@ class VonageDialect:
             "from": digits_only(record.sender),
             "to": digits_only(record.to),
             "network": NETWORK,
-            "country": _country(record.to),
+            "country": country_of(record.to),
             "date_received": _iso(record.created_at),
             "date_finalized": _iso(record.updated_at) if final else None,
             "latency": int(

@@ -1,0 +1,511 @@
+"""The Plivo Message API (v1) over `SandboxState`.
+
+Covers sending (``POST /v1/Account/{auth_id}/Message/`` with a JSON body,
+several destinations joined with ``<``), fetching and listing MDRs with
+``limit``/``offset`` paging, the Account object (``cash_credits``), errors
+as ``{"api_id", "error"}``, and status callbacks and inbound webhooks signed
+with Plivo's V3 and V2 signatures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import re
+import uuid
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+import attrs
+
+from smskit._emulator._common import (
+    Ledger,
+    Webhook,
+    country_of,
+    digits_only,
+    form_webhook,
+    nonce,
+    to_e164,
+    utc,
+)
+from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
+from smskit._emulator._signing import plivo_v2_signature, plivo_v3_signature
+from smskit._models import Status
+from smskit.providers.sandbox._magic import Rejection
+from smskit.providers.sandbox._state import (
+    OPT_IN_WORDS,
+    OPT_OUT_WORDS,
+    PRICE_PER_SEGMENT,
+    SandboxRejected,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from smskit._emulator._config import Credentials
+    from smskit._models import InboundMessage, StatusEvent
+    from smskit.providers.sandbox._state import SandboxRecord, SandboxState
+
+__all__ = ["STATUS_WORDS", "PlivoDialect"]
+
+_ROUTE = re.compile(r"/v1/Account/(?P<account>[^/]+)/(?P<rest>.*)")
+_MESSAGE = re.compile(r"Message/(?P<uuid>[^/]+)/")
+_MAX_LIMIT = 20
+_TIME_FILTERS: dict[str, Callable[[dt.datetime, dt.datetime], bool]] = {
+    "message_time__gt": lambda time, bound: time > bound,
+    "message_time__gte": lambda time, bound: time >= bound,
+    "message_time__lt": lambda time, bound: time < bound,
+    "message_time__lte": lambda time, bound: time <= bound,
+}
+
+# smskit status -> Plivo's ``message_state`` (providers.md §3.5 and §4).
+STATUS_WORDS: dict[Status, str] = {
+    Status.SCHEDULED: "queued",
+    Status.QUEUED: "queued",
+    Status.SENDING: "queued",  # Plivo has no "sending"; it is still Plivo's
+    Status.SENT: "sent",
+    Status.DELIVERED: "delivered",
+    Status.READ: "read",
+    Status.UNDELIVERED: "undelivered",
+    Status.REJECTED: "rejected",
+    Status.EXPIRED: "undelivered",  # Plivo reports expiry as an error code
+    Status.FAILED: "failed",
+    Status.CANCELED: "failed",  # Plivo cannot cancel; not reachable here
+    Status.RECEIVED: "received",
+    Status.UNKNOWN: "sent",
+}
+# Sandbox delivery error codes (Twilio's) -> Plivo's delivery error codes.
+_ERROR_CODES = {
+    "30003": "80",  # unreachable handset: destination temporarily unavailable
+    "30004": "100",  # blocked: prohibited by carrier
+    "30005": "50",  # unknown destination: invalid destination number
+    "30006": "90",  # landline / unreachable carrier: no route available
+    "30007": "30",  # carrier filtering: spam detected
+    "30008": "1000",  # unknown error
+    "30036": "80",  # validity expired: destination temporarily unavailable
+}
+_REJECTION_TEXT: dict[Rejection, str] = {
+    Rejection.INVALID_TO: "{to} is not a valid phone number",
+    Rejection.INVALID_FROM: "{sender} is not a valid source number",
+    Rejection.SENDER_NOT_OWNED: "{sender} is not a number of this account",
+    Rejection.QUEUE_FULL: "queue for {sender} is full, try again later",
+    Rejection.CANNOT_ROUTE: "no route available to {to}",
+    Rejection.NO_PERMISSION: "geo permission for {to} is not enabled",
+    Rejection.OPTED_OUT: "{to} has opted out (STOP) of messages from this account",
+    Rejection.NOT_MOBILE: "{to} is not SMS enabled",
+    Rejection.MISSING_BODY: "text parameter not present",
+    Rejection.BODY_TOO_LONG: "text is too long: it exceeds 1600 characters",
+}
+
+
+@attrs.define
+class _Meta:
+    """Plivo-only facts about one message."""
+
+    uuid: str
+    method: str = "POST"
+    sequence: int = 0
+    sent_at: dt.datetime | None = None
+
+
+def _api_id() -> str:
+    return str(uuid.uuid1())  # Plivo's api_ids are time-based UUIDs
+
+
+def _uuid_of(sandbox_id: str) -> str:
+    """A version-4-shaped UUID made from a sandbox id's 128 random bits."""
+    return str(uuid.UUID(hex=sandbox_id[2:], version=4))
+
+
+def error(status: int, text: str) -> EmulatorResponse:
+    """A Plivo error response."""
+    return EmulatorResponse.json(status, {"api_id": _api_id(), "error": text})
+
+
+def _mdr_time(moment: dt.datetime) -> str:
+    return utc(moment).strftime("%Y-%m-%d %H:%M:%S+00:00")
+
+
+def _callback_time(moment: dt.datetime | None) -> str:
+    return "" if moment is None else utc(moment).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _parse_time(value: str) -> dt.datetime:
+    """A Plivo time filter: ``YYYY-MM-DD HH:MM[:SS[.ffffff]]``, in UTC."""
+    moment = dt.datetime.fromisoformat(value.replace("T", " "))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _destinations(value: Any) -> list[str]:
+    """The destinations of ``dst``: a ``<``-joined string (or a JSON list)."""
+    if isinstance(value, list):
+        value = "<".join(str(item) for item in value)
+    if not isinstance(value, str):
+        return []
+    unique: dict[str, None] = {}
+    for part in value.split("<"):
+        if part.strip():
+            unique[part.strip()] = None
+    return list(unique)
+
+
+class PlivoDialect:
+    """Answers Plivo Message API requests and renders Plivo webhooks.
+
+    Args:
+        state: The sandbox that stores the messages.
+        credentials: The account it accepts and signs with.
+    """
+
+    name = "plivo"
+
+    def __init__(self, state: SandboxState, credentials: Credentials) -> None:
+        self.state = state
+        self.auth_id = credentials.plivo_auth_id
+        self.auth_token = credentials.plivo_auth_token
+        self.ledger: Ledger[_Meta] = Ledger()
+
+    def handles(self, path: str) -> bool:
+        """Whether ``path`` belongs to the Plivo API."""
+        return path.startswith("/v1/Account/")
+
+    def provider_ids(self, record_id: str) -> tuple[str, ...]:
+        """The message UUID of a record sent through this dialect."""
+        return self.ledger.provider_ids(record_id)
+
+    # -- REST -------------------------------------------------------------------
+
+    def _authenticated(self, request: EmulatorRequest) -> bool:
+        auth_id, token = request.basic_auth() or ("", "")
+        same_id = hmac.compare_digest(auth_id.encode(), self.auth_id.encode())
+        return same_id & hmac.compare_digest(token.encode(), self.auth_token.encode())
+
+    def handle(self, request: EmulatorRequest) -> EmulatorResponse:
+        """Answer one Plivo API request."""
+        if not self._authenticated(request):
+            return error(
+                401, "Authentication failed: check your auth_id and auth_token"
+            )
+        match = _ROUTE.fullmatch(request.path)
+        if match is None or match["account"] != self.auth_id:
+            return error(404, f"resource not found: {request.path}")
+        rest = match["rest"]
+        if rest == "" and request.method == "GET":
+            return self._account()
+        if rest == "Message/":
+            if request.method == "POST":
+                return self._send(request)
+            if request.method == "GET":
+                return self._list(request.query_params())
+            return error(405, "method not allowed")
+        message = _MESSAGE.fullmatch(rest)
+        if message is not None and request.method == "GET":
+            return self._fetch(message["uuid"])
+        return error(404, f"resource not found: {request.path}")
+
+    def _account(self) -> EmulatorResponse:
+        payload = {
+            "account_type": "standard",
+            "address": "",
+            "api_id": _api_id(),
+            "auth_id": self.auth_id,
+            "auto_recharge": False,
+            "billing_mode": "prepaid",
+            "cash_credits": f"{self.state.balance:.5f}",
+            "city": "",
+            "name": "smskit emulator",
+            "resource_uri": f"/v1/Account/{self.auth_id}/",
+            "state": "",
+            "timezone": "Etc/UTC",
+        }
+        return EmulatorResponse.json(200, payload)
+
+    def _payload(self, request: EmulatorRequest) -> dict[str, Any] | None:
+        if request.content_type == "application/json":
+            try:
+                payload = request.json()
+            except ValueError:
+                return None
+            return payload if isinstance(payload, dict) else None
+        return {name: values[0] for name, values in request.form().items()}
+
+    def _send(self, request: EmulatorRequest) -> EmulatorResponse:
+        payload = self._payload(request)
+        if payload is None:
+            return error(400, "the request body is not a JSON object")
+        problem = self._invalid(payload)
+        if problem is not None:
+            return error(400, problem)
+        destinations = _destinations(payload.get("dst"))
+        sender = str(payload.get("src") or "")
+        accepted, refused = [], []
+        for destination in destinations:
+            outcome = self._submit_one(payload, destination, sender)
+            if isinstance(outcome, SandboxRejected):
+                refused.append((destination, outcome))
+            else:
+                accepted.append(outcome)
+        if not accepted:
+            destination, rejected = refused[0]
+            status = 403 if rejected.rejection is Rejection.NO_PERMISSION else 400
+            text = _REJECTION_TEXT.get(rejected.rejection, rejected.detail)
+            return error(status, text.format(to=destination, sender=sender))
+        body: dict[str, Any] = {
+            "api_id": _api_id(),
+            "message": "message(s) queued",
+            "message_uuid": accepted,
+        }
+        if refused:
+            body["invalid_number"] = [destination for destination, _ in refused]
+        return EmulatorResponse.json(202, body)
+
+    def _invalid(self, payload: dict[str, Any]) -> str | None:
+        """Why a send's parameters are refused, or ``None``."""
+        destinations = _destinations(payload.get("dst"))
+        if not destinations:
+            return "dst parameter not present"
+        if not payload.get("src") and not payload.get("powerpack_uuid"):
+            return "src parameter not present"
+        if str(payload.get("src") or "") in destinations:
+            return "src and dst cannot be the same"
+        if (payload.get("type") or "sms") != "sms":
+            return "the emulator sends type sms only"
+        method = str(payload.get("method") or "POST").upper()
+        if method not in {"GET", "POST"}:
+            return "method must be GET or POST"
+        url = payload.get("url")
+        if url is not None and not str(url).startswith(("http://", "https://")):
+            return "url is not a valid URL"
+        return None
+
+    def _submit_one(
+        self, payload: dict[str, Any], destination: str, sender: str
+    ) -> str | SandboxRejected:
+        """Submit to one destination: its message UUID, or why it was refused."""
+        url = payload.get("url")
+        try:
+            record = self.state.submit(
+                to=to_e164(destination),
+                body=str(payload.get("text") or ""),
+                sender=to_e164(sender) if sender else None,
+                status_callback=str(url) if url else None,
+            )
+        except SandboxRejected as rejected:
+            return rejected
+        message_uuid = _uuid_of(record.id)
+        method = str(payload.get("method") or "POST").upper()
+        self.ledger.add(
+            record.id, [message_uuid], _Meta(uuid=message_uuid, method=method)
+        )
+        return message_uuid
+
+    def _fetch(self, message_uuid: str) -> EmulatorResponse:
+        record_id = self.ledger.record_id(message_uuid)
+        record = None if record_id is None else self.state.get(record_id)
+        if record is None:
+            return error(404, f"message {message_uuid} not found")
+        mdr = self.mdr(record, message_uuid)
+        return EmulatorResponse.json(200, {"api_id": _api_id(), **mdr})
+
+    def _list(self, params: Params) -> EmulatorResponse:
+        try:
+            limit = int(first(params, "limit") or _MAX_LIMIT)
+            offset = int(first(params, "offset") or 0)
+            keep = self._list_filter(params)
+        except ValueError as problem:
+            return error(400, f"invalid list parameter: {problem}")
+        if not 1 <= limit <= _MAX_LIMIT or offset < 0:
+            return error(
+                400, f"limit must be 1 to {_MAX_LIMIT} and offset not negative"
+            )
+        records = [
+            (self.state.get(rid), meta.uuid) for rid, meta in self.ledger.entries()
+        ]
+        chosen = [(r, u) for r, u in reversed(records) if r is not None and keep(r)]
+        page = chosen[offset : offset + limit]
+        filters = [
+            (k, v)
+            for k, values in params.items()
+            if k not in {"limit", "offset"}
+            for v in values
+        ]
+
+        def link(start: int) -> str:
+            query = urlencode([("limit", limit), ("offset", start), *filters])
+            return f"/v1/Account/{self.auth_id}/Message/?{query}"
+
+        meta = {
+            "limit": limit,
+            "offset": offset,
+            "next": link(offset + limit) if offset + limit < len(chosen) else None,
+            "previous": link(max(offset - limit, 0)) if offset > 0 else None,
+            "total_count": len(chosen),
+        }
+        objects = [self.mdr(record, message_uuid) for record, message_uuid in page]
+        return EmulatorResponse.json(
+            200, {"api_id": _api_id(), "meta": meta, "objects": objects}
+        )
+
+    def _list_filter(self, params: Params) -> Callable[[SandboxRecord], bool]:
+        exact: dict[str, Callable[[SandboxRecord], str]] = {
+            "message_state": lambda r: STATUS_WORDS[r.status],
+            "message_direction": lambda _: "outbound",
+            "message_type": lambda _: "sms",
+            "to_number": lambda r: digits_only(r.to),
+            "from_number": lambda r: digits_only(r.sender),
+            "error_code": lambda r: self._error_code(r.status, r.error_code),
+        }
+        wanted = [(exact[k], v) for k in exact for v in params.get(k, [])]
+        bounds = [
+            (_TIME_FILTERS[k], _parse_time(v))
+            for k in _TIME_FILTERS
+            for v in params.get(k, [])
+        ]
+
+        def keep(record: SandboxRecord) -> bool:
+            return all(read(record) == value for read, value in wanted) and all(
+                test(record.created_at, bound) for test, bound in bounds
+            )
+
+        return keep
+
+    def _error_code(self, status: Status, code: str | None) -> str:
+        if status not in {
+            Status.FAILED,
+            Status.UNDELIVERED,
+            Status.REJECTED,
+            Status.EXPIRED,
+        }:
+            return "000"
+        return _ERROR_CODES.get(code or "", "1000")
+
+    def mdr(self, record: SandboxRecord, message_uuid: str) -> dict[str, Any]:
+        """The message detail record of a record."""
+        amount = record.price or 0
+        return {
+            "destination_country_iso2": country_of(record.to),
+            "error_code": self._error_code(record.status, record.error_code),
+            "from_number": digits_only(record.sender),
+            "is_domestic": False,
+            "message_direction": "outbound",
+            "message_state": STATUS_WORDS[record.status],
+            "message_time": _mdr_time(record.created_at),
+            "message_type": "sms",
+            "message_uuid": message_uuid,
+            "powerpack_id": None,
+            "replaced_sender": "",
+            "requester_ip": "127.0.0.1",
+            "resource_uri": f"/v1/Account/{self.auth_id}/Message/{message_uuid}/",
+            "to_number": digits_only(record.to),
+            "total_amount": f"{amount:.5f}",
+            "total_rate": f"{PRICE_PER_SEGMENT:.5f}",
+            "units": record.segments,
+        }
+
+    # -- webhooks ---------------------------------------------------------------
+
+    def on_event(self, event: StatusEvent) -> list[Webhook]:
+        """The status callback for a change, if the message has a ``url``."""
+        meta = self.ledger.meta(event.message_id)
+        record = self.state.get(event.message_id)
+        if meta is None or record is None:
+            return []
+        if event.status is Status.SENT and meta.sent_at is None:
+            meta.sent_at = event.occurred_at
+        if not record.status_callback:
+            return []
+        meta.sequence += 1
+        code = self._error_code(event.status, event.error_code)
+        params = [
+            ("MessageUUID", meta.uuid),
+            ("ParentMessageUUID", meta.uuid),
+            ("From", digits_only(record.sender)),
+            ("To", digits_only(record.to)),
+            ("Type", "sms"),
+            ("Status", STATUS_WORDS[event.status]),
+            ("Units", str(record.segments)),
+            ("TotalRate", f"{PRICE_PER_SEGMENT:.5f}"),
+            ("TotalAmount", f"{event.price or 0:.5f}"),
+            ("MCC", "001"),
+            ("MNC", "01"),
+            ("Sequence", str(meta.sequence)),
+            ("MessageTime", _callback_time(record.created_at)),
+            ("QueuedTime", _callback_time(record.created_at)),
+            ("SentTime", _callback_time(meta.sent_at)),
+            (
+                "DeliveryReportTime",
+                _callback_time(event.occurred_at) if event.status.is_final else "",
+            ),
+        ]
+        if code != "000":
+            params.append(("ErrorCode", code))
+        return [
+            self._webhook(
+                "status", record.status_callback, meta.method, params, meta.uuid
+            )
+        ]
+
+    def inbound_webhooks(self, message: InboundMessage, url: str) -> list[Webhook]:
+        """The POST Plivo makes to an application's ``message_url``.
+
+        Plivo concatenates long inbound SMS, so there is one request.
+        """
+        keyword = message.keyword
+        intent = (
+            "optout"
+            if keyword in OPT_OUT_WORDS
+            else "optin"
+            if keyword in OPT_IN_WORDS
+            else "help"
+            if keyword in {"HELP", "INFO"}
+            else ""
+        )
+        message_uuid = _uuid_of(message.id)
+        params = [
+            ("From", digits_only(message.sender)),
+            ("To", digits_only(message.to)),
+            ("Type", "sms"),
+            ("Text", message.body),
+            ("MessageUUID", message_uuid),
+            ("Units", str(message.segments or 1)),
+            ("TotalRate", "0.00000"),
+            ("TotalAmount", "0.00000"),
+            ("MessageIntent", intent),
+            ("PowerpackUUID", ""),
+        ]
+        return [self._webhook("inbound", url, "POST", params, message_uuid)]
+
+    def _webhook(
+        self,
+        kind: str,
+        url: str,
+        method: str,
+        params: list[tuple[str, str]],
+        message_uuid: str,
+    ) -> Webhook:
+        def sign(final_url: str, data: dict[str, str]) -> dict[str, str]:
+            once = nonce()
+            if method == "GET":  # the parameters are in the final URL's query
+                v3 = plivo_v3_signature(self.auth_token, final_url, once, method="GET")
+            else:
+                v3 = plivo_v3_signature(self.auth_token, final_url, once, data)
+            v2 = plivo_v2_signature(self.auth_token, final_url, once)
+            return {
+                "X-Plivo-Signature-V3": v3,
+                "X-Plivo-Signature-Ma-V3": v3,  # no subaccounts: same token
+                "X-Plivo-Signature-V3-Nonce": once,
+                "X-Plivo-Signature-V2": v2,
+                "X-Plivo-Signature-Ma-V2": v2,
+                "X-Plivo-Signature-V2-Nonce": once,
+                "User-Agent": "PlivoHTTP/1.0",
+            }
+
+        return form_webhook(
+            provider=self.name,
+            kind="status" if kind == "status" else "inbound",
+            method=method,
+            url=url,
+            params=params,
+            sign=sign,
+            message_id=message_uuid,
+        )
