@@ -73,6 +73,8 @@ CASES = [
     pytest.param(a * 70 + "\u2019", UCS2, [67, 4], id="one-quote-makes-ucs2-71"),
     pytest.param(E * 69 + "\u2019", UCS2, [70], id="escape-char-is-one-unit-in-ucs2"),
     pytest.param("\ud83d" * 71, UCS2, [67, 4], id="lone-surrogates-one-unit-each"),
+    pytest.param("\u00e9" * 60 + "\x00", UCS2, [61], id="nul-far-into-non-ascii-text"),
+    pytest.param("\u00e9" * 60 + "\x1b", UCS2, [61], id="esc-far-into-non-ascii-text"),
     pytest.param(
         "\ud83d\ude00" * 36,
         UCS2,

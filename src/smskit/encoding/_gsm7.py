@@ -101,16 +101,13 @@ class SeptetCodec(NamedTuple):
     two_septet_bytes: bytes
     mark_two_septet: bytes
 
-    def encode(self, text: str) -> bytes | None:
-        """Return one byte per character, or ``None`` if a character is missing."""
-        try:
-            data = self.encode_known(text)
-        except UnicodeEncodeError:
-            return None
-        return None if b"\0" in data else data
-
     def encode_known(self, text: str) -> bytes:
-        """Return one byte per character of a text known to be encodable."""
+        """Return one byte per character of a text known to be encodable.
+
+        Raises:
+            UnicodeEncodeError: A character is not in the alphabet. (NUL
+                encodes to byte 0, which callers must treat as missing.)
+        """
         return codecs.charmap_encode(text, "strict", self.encoding_map)[0]
 
     def septets(self, data: bytes) -> int:
