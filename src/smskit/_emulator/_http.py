@@ -111,10 +111,6 @@ class EmulatorResponse:
             headers=(("Content-Type", "application/json; charset=utf-8"), *headers),
         )
 
-    def json_body(self) -> Any:
-        """The body decoded as JSON (for tests and the control API)."""
-        return json.loads(self.body)
-
 
 def first(params: Params, name: str) -> str | None:
     """The first value of parameter ``name``, or ``None`` if it is absent."""

@@ -415,10 +415,9 @@ class VonageDialect:
     # -- webhooks -------------------------------------------------------------------
 
     def _err_code(self, status: Status, code: str | None) -> str:
-        if status in {Status.DELIVERED, Status.READ, Status.SENT, Status.SENDING}:
-            return "0"
-        if status in {Status.QUEUED, Status.SCHEDULED, Status.CANCELED}:
-            return "0"
+        failed = {Status.UNDELIVERED, Status.REJECTED, Status.EXPIRED, Status.FAILED}
+        if status not in failed and status is not Status.UNKNOWN:
+            return "0"  # delivered, or no verdict yet
         return _ERR_CODES.get(code or "", "99")
 
     def on_event(self, event: StatusEvent) -> list[Webhook]:
