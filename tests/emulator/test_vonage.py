@@ -211,7 +211,8 @@ class TestBalanceAndReports:
 
     def test_records_by_id(self, http: httpx.Client, emulator: Emulator) -> None:
         """The Reports API finds parts by id and lists ids it does not know."""
-        first = send(http, **{"client-ref": "r1"})["messages"][0]["message-id"]
+        sent = send(http, to="447400123456", **{"client-ref": "r1"})
+        first = sent["messages"][0]["message-id"]
         emulator.advance()
         body = self.records(http, id=f"{first},NOPE", include_message="true").json()
         assert 1 == body["items_count"]

@@ -10,7 +10,9 @@ from typing import Generic, Literal, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import attrs
-import phonenumbers
+
+from smskit import phone
+from smskit._exceptions import InvalidPhoneNumber
 
 __all__ = [
     "Ledger",
@@ -168,14 +170,8 @@ def digits_only(number: str) -> str:
 
 
 def country_of(e164: str) -> str:
-    """The ISO country of an E.164 number's calling code (``""`` if unknown).
-
-    The calling code is enough, and unlike full validation it also works
-    for the fictional numbers tests use.
-    """
+    """The ISO country of a valid E.164 number (``""`` if it is not valid)."""
     try:
-        number = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
+        return phone.parse(e164).region or ""
+    except InvalidPhoneNumber:
         return ""
-    region = phonenumbers.region_code_for_country_code(number.country_code or 0)
-    return "" if region == phonenumbers.UNKNOWN_REGION else region
