@@ -166,6 +166,30 @@ def report(name: str, per_second: float, chars: float, baseline: float | None) -
     )
 
 
+# Cases from the design note where the rules are easy to get wrong:
+# (name, text, parts required by 3GPP TS 23.038/23.040).
+KNOWN_CASES = [
+    ("empty text", "", 1),
+    ("U+001B is not GSM", "\x1b" * 100, 2),
+    ("153 x ']' (escape at 153)", "]" * 153, 3),
+    ("67 emoji (pair at 67)", "\U0001f600" * 67, 3),
+    ("35 emoji", "\U0001f600" * 35, 1),
+    ("152 a + euro + 7 a", "a" * 152 + "\u20ac" + "a" * 7, 2),
+    ("80 a + CRLF + 79 a", "a" * 80 + "\r\n" + "a" * 79, 2),
+]
+
+
+def known_cases(
+    found: dict[str, tuple[Callable[[str], Any], Callable[[str], int]]],
+) -> None:
+    print("\nknown cases (parts: expected / smskit / peers)")
+    for name, text, expected in KNOWN_CASES:
+        got = [segment_count(text)] + [count(text) for _, count in found.values()]
+        marks = " ".join(f"{n}{'' if n == expected else '!'}" for n in got)
+        print(f"  {name:<28} {expected:>3} / {marks}")
+    print(f"  (peer order: {', '.join(found)}; '!' marks a wrong count)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=2000, help="corpus size")
@@ -174,6 +198,7 @@ def main() -> None:
     warnings.simplefilter("ignore")  # sms-counter uses deprecated pydantic APIs
 
     found = peers()
+    known_cases(found)
     for title, texts in (
         (f"mixed corpus: {args.size} texts of 0-1600 chars", corpus(args.size)),
         ("realistic ~180-char messages", realistic(1000)),
