@@ -129,6 +129,7 @@ async def test_bad_recipient_is_refused_before_sending(
         ("", smskit.InvalidMessage, "body is empty"),
         (None, smskit.InvalidMessage, "body must be a string"),
         ("x" * 1531, smskit.MessageTooLong, "needs 11 SMS segments"),
+        ("a\ud800b", smskit.InvalidMessage, "lone surrogate U\\+D800 at index 1"),
     ],
 )
 async def test_bad_body_is_refused_before_sending(

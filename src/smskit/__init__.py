@@ -47,10 +47,13 @@ from smskit._exceptions import (
 )
 from smskit._models import InboundMessage, Message, Status, StatusEvent
 from smskit.encoding import (
+    DEFAULT_MAX_SEGMENTS,
     Encoding,
+    NationalLanguage,
     Segment,
     SegmentInfo,
     analyze,
+    check_length,
     segment_count,
     smart_encode,
 )
@@ -63,6 +66,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectError",
     "DEFAULT_LIMITS",
+    "DEFAULT_MAX_SEGMENTS",
     "DEFAULT_TIMEOUT",
     "DeliveryUnknown",
     "Encoding",
@@ -77,6 +81,7 @@ __all__ = [
     "LocalLimiter",
     "Message",
     "MessageTooLong",
+    "NationalLanguage",
     "NotFound",
     "NotSupported",
     "NumberPolicy",
@@ -103,6 +108,7 @@ __all__ = [
     "WebhookPayloadError",
     "WebhookVerificationError",
     "analyze",
+    "check_length",
     "segment_count",
     "smart_encode",
     "to_e164",

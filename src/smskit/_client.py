@@ -112,6 +112,7 @@ class _ClientCore:
             raise InvalidMessage(f"body must be a string, not {type(body).__name__}")
         if not body:
             raise InvalidMessage("body is empty: an SMS needs some text")
+        _check_encodable(body)
         info = encoding.analyze(body)
         encoding.check_length(info, max_segments=self._max_segments)
         chosen_sender = sender if sender is not None else self._sender
@@ -228,6 +229,19 @@ def _http2_available(http2: bool) -> bool:
     return True
 
 
+def _check_encodable(body: str) -> None:
+    """Refuse text no provider can receive (lone UTF-16 surrogates)."""
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(body[error.start])
+        message = (
+            f"body has a lone surrogate U+{code:04X} at index {error.start}; "
+            "it is not a character and cannot be sent"
+        )
+        raise InvalidMessage(message) from None
+
+
 def _is_provider(value: object) -> bool:
     # Checked at runtime too: a misplaced argument should fail here, clearly.
     return isinstance(value, Provider)
@@ -278,7 +292,7 @@ class Client(_ClientCore):
         sender: str | None = None,
         region: str | None = None,
         retry: RetryPolicy | None = None,
-        max_segments: int = 10,
+        max_segments: int = encoding.DEFAULT_MAX_SEGMENTS,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         limits: httpx.Limits = DEFAULT_LIMITS,
         http2: bool = False,
@@ -414,7 +428,7 @@ class AsyncClient(_ClientCore):
         sender: str | None = None,
         region: str | None = None,
         retry: RetryPolicy | None = None,
-        max_segments: int = 10,
+        max_segments: int = encoding.DEFAULT_MAX_SEGMENTS,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         limits: httpx.Limits = DEFAULT_LIMITS,
         http2: bool = False,
