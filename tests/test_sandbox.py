@@ -177,6 +177,19 @@ class TestLifecycle:
         assert Decimal("99.9850") == sandbox.balance
         assert T0 + dt.timedelta(seconds=3) == sandbox.now
 
+    def test_validity_period_expires_slow_messages(
+        self, client: smskit.Client, sandbox: Sandbox
+    ) -> None:
+        slow = client.send(
+            to="+15005550014", body="hi", validity=dt.timedelta(seconds=20)
+        )
+        quick = client.send(to=TO, body="hi", validity=dt.timedelta(seconds=20))
+        sandbox.advance()
+        expired = client.fetch(slow.id)
+        assert (smskit.Status.EXPIRED, "30036") == (expired.status, expired.error_code)
+        assert T0 + dt.timedelta(seconds=20) == expired.updated_at
+        assert smskit.Status.DELIVERED is client.fetch(quick.id).status
+
     def test_advance_without_pending_work_keeps_time(self, sandbox: Sandbox) -> None:
         assert [] == sandbox.advance()
         assert T0 == sandbox.now

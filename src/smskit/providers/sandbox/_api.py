@@ -50,6 +50,9 @@ def build_send(base_url: str, api_key: str, message: OutgoingMessage) -> httpx.R
         "body": message.body,
         "client_ref": message.client_ref,
         "status_callback": message.status_callback,
+        "validity": None
+        if message.validity is None
+        else message.validity.total_seconds(),
     }
     return httpx.Request(
         "POST",

@@ -97,6 +97,7 @@ class SandboxServer:
                 sender=payload.get("from"),
                 client_ref=payload.get("client_ref"),
                 status_callback=payload.get("status_callback"),
+                validity=_seconds(payload.get("validity")),
             )
         except SandboxRejected as refused:
             rejection = refused.rejection
@@ -184,6 +185,10 @@ def _read_timeout(request: httpx.Request) -> float:
     timeouts = request.extensions.get("timeout", {})
     read = timeouts.get("read") if isinstance(timeouts, dict) else None
     return float("inf") if read is None else float(read)
+
+
+def _seconds(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _text(value: object) -> str:

@@ -176,6 +176,7 @@ class SandboxState:
         client_ref: str | None = None,
         status_callback: str | None = None,
         send_at: dt.datetime | None = None,
+        validity: float | None = None,
     ) -> SandboxRecord:
         """Accept a message, or raise `SandboxRejected` saying why not.
 
@@ -186,6 +187,8 @@ class SandboxState:
             client_ref: Echoed back in the message and its events.
             status_callback: Where the emulator posts status callbacks.
             send_at: Schedule it: ``scheduled`` until then, then ``queued``.
+            validity: Seconds the carrier may keep trying; a message not
+                delivered by then ``expired`` (error 30036, like Twilio).
 
         Returns:
             The new record, status ``queued`` (or ``scheduled``).
@@ -194,7 +197,7 @@ class SandboxState:
             self._check(to=to, body=body, sender=sender)
             info = encoding.analyze(body)
             start = self._now if send_at is None else max(send_at, self._now)
-            steps = self._lifecycle(self._fate_for(to), start)
+            steps = self._lifecycle(_within(self._fate_for(to), validity), start)
             if send_at is not None:
                 steps.insert(0, _Step(due=start, status=Status.QUEUED))
             record = SandboxRecord(
@@ -381,6 +384,18 @@ class SandboxState:
     def _notify(self, item: StatusEvent | InboundMessage) -> None:
         for listener in list(self.listeners):
             listener(item)
+
+
+def _within(fate: Fate, validity: float | None) -> Fate:
+    """The fate of a message whose validity period may run out first."""
+    if validity is None or fate.final_after <= validity or fate.final is Status.FAILED:
+        return fate
+    return Fate(
+        final=Status.EXPIRED,
+        error_code="30036",
+        sent_after=min(fate.sent_after, validity),
+        final_after=validity,
+    )
 
 
 def _event_payload(record: SandboxRecord) -> dict[str, Any]:
