@@ -7,7 +7,6 @@ import threading
 import pytest
 
 import smskit
-from smskit._core._ratelimit import gcra, paused_tat
 
 
 class Clock:
@@ -19,24 +18,34 @@ class Clock:
 
 
 class TestGcra:
+    """The token-bucket arithmetic, through LocalLimiter with a frozen clock."""
+
+    def limiter(
+        self, *, rate: float, capacity: float, now: float = 0.0
+    ) -> smskit.LocalLimiter:
+        limit = smskit.RateLimit(rate=rate, burst=capacity)
+        return smskit.LocalLimiter(limit, clock=Clock(now))
+
     def test_burst_then_steady_rate(self) -> None:
-        tat, waits = 0.0, []
-        for _ in range(7):
-            tat, wait = gcra(tat, 0.0, cost=1, rate=2, capacity=4)
-            waits.append(wait)
+        limiter = self.limiter(rate=2, capacity=4)
+        waits = [limiter.reserve("k", 1) for _ in range(7)]
         assert [0, 0, 0, 0, 0.5, 1.0, 1.5] == waits
 
     def test_refills_with_time(self) -> None:
-        tat, _ = gcra(0.0, 0.0, cost=4, rate=2, capacity=4)  # empties the bucket
-        assert 0.0 == gcra(tat, 2.0, cost=4, rate=2, capacity=4)[1]
+        clock = Clock()
+        limiter = smskit.LocalLimiter(smskit.RateLimit(rate=2, burst=4), clock=clock)
+        limiter.reserve("k", 4)  # empties the bucket
+        clock.now = 2.0
+        assert 0.0 == limiter.reserve("k", 4)
 
     def test_cost_weights_the_reservation(self) -> None:
-        tat, wait = gcra(0.0, 0.0, cost=3, rate=1, capacity=2)
-        assert (3.0, 1.0) == (tat, wait)
+        limiter = self.limiter(rate=1, capacity=2)
+        assert 1.0 == limiter.reserve("k", 3)
 
     def test_pause_empties_the_bucket_until_then(self) -> None:
-        tat = paused_tat(0.0, 10.0, seconds=5, rate=1, capacity=3)
-        assert 6.0 == gcra(tat, 10.0, cost=1, rate=1, capacity=3)[1]
+        limiter = self.limiter(rate=1, capacity=3, now=10.0)
+        limiter.pause("k", 5)
+        assert 6.0 == limiter.reserve("k", 1)
 
 
 class TestLocalLimiter:

@@ -20,7 +20,7 @@ from smskit._exceptions import ConfigurationError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Limiter", "LocalLimiter", "RateLimit", "gcra"]
+__all__ = ["Limiter", "LocalLimiter", "RateLimit"]
 
 
 class Limiter(Protocol):
@@ -131,34 +131,6 @@ _PRESETS = {
 }
 
 
-def gcra(
-    tat: float, now: float, *, cost: float, rate: float, capacity: float
-) -> tuple[float, float]:
-    """One GCRA reservation.
-
-    Args:
-        tat: The bucket's theoretical arrival time (``now`` if new).
-        now: The current time, in the same seconds as ``tat``.
-        cost: Tokens to take.
-        rate: Tokens per second.
-        capacity: The bucket size in tokens.
-
-    Returns:
-        ``(new_tat, wait)``: the bucket's new TAT, and how many seconds from
-        ``now`` the caller must wait before its tokens are available.
-    """
-    new_tat = max(tat, now) + cost / rate
-    wait = new_tat - capacity / rate - now
-    return new_tat, max(wait, 0.0)
-
-
-def paused_tat(
-    tat: float, now: float, *, seconds: float, rate: float, capacity: float
-) -> float:
-    """The TAT of a bucket that must stay empty for ``seconds`` from ``now``."""
-    return max(tat, now + seconds + capacity / rate)
-
-
 class LocalLimiter:
     """Token buckets in this process, shared by every thread and task.
 
@@ -184,8 +156,9 @@ class LocalLimiter:
 
     def reserve(self, key: str, cost: float) -> float:
         """Take ``cost`` tokens from bucket ``key``; return seconds to wait."""
-        # `gcra()` inlined: this runs once per send on the hot path, and the
-        # call with keyword arguments cost as much as the arithmetic itself.
+        # One GCRA step, written flat: it runs once per send. The bucket's TAT
+        # moves on by cost/rate; the caller waits until it is within one
+        # refill window (capacity/rate) of now.
         rate = self._rate
         with self._lock:
             now = self._clock()
@@ -203,13 +176,9 @@ class LocalLimiter:
         """Empty bucket ``key`` until ``seconds`` from now."""
         with self._lock:
             now = self._clock()
-            self._tats[key] = paused_tat(
-                self._tats.get(key, now),
-                now,
-                seconds=seconds,
-                rate=self.limit.rate,
-                capacity=self.limit.capacity,
-            )
+            # Empty at the end of the pause: TAT a full window past it.
+            paused = now + seconds + self._window
+            self._tats[key] = max(self._tats.get(key, now), paused)
 
     async def apause(self, key: str, seconds: float) -> None:
         """Same as `pause`."""

@@ -11,13 +11,16 @@ import json
 import random
 import re
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
 
 from smskit.providers.sandbox._magic import MAGIC_RECIPIENTS, SandboxFault
 from smskit.providers.sandbox._state import SandboxRecord, SandboxRejected, SandboxState
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["API_KEY", "BASE_URL", "FaultRule", "SandboxServer"]
 
@@ -114,12 +117,12 @@ class SandboxServer:
         self,
         request: httpx.Request,
         to: str | None,
-        answer: Any,
+        answer: Callable[[], httpx.Response],
     ) -> httpx.Response:
         """Answer with ``answer()``, unless an injected fault gets in the way."""
         rule = self._fault_for(to)
         if rule is None:
-            return answer()  # type: ignore[no-any-return]
+            return answer()
         fault = rule.fault
         if fault is SandboxFault.CONNECT_ERROR:
             raise httpx.ConnectError("sandbox: connection refused", request=request)
@@ -132,7 +135,7 @@ class SandboxServer:
             return _error(
                 503, "unavailable", "try again; the request was not processed"
             )
-        accepted: httpx.Response = answer()
+        accepted = answer()
         if fault is SandboxFault.LATENCY:
             if rule.latency <= _read_timeout(request):
                 self.state.advance(rule.latency)
