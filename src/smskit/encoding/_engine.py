@@ -1,44 +1,55 @@
 """The encoding decision and the part builders behind analyze().
 
-The default path (default alphabet, 3GPP split) is the hot one and is kept
-flat: a couple of C-level scans to classify the text, then one Python step per
-part. National language tables and grapheme splitting take the general path.
+The default path (default alphabet, 3GPP split) is the hot one. A text is
+classified with a few C-level operations (``str.isascii``, the UTF-16 codec,
+a charmap codec, ``bytes.translate``) and cut with one Python step per part,
+so its cost is the number of calls more than the length of the text: the
+order of the checks below puts the cheap, decisive ones first. National
+language tables and grapheme splitting take the general path.
 """
 
 from __future__ import annotations
 
 import codecs
 import itertools
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 from smskit.encoding._graphemes import grapheme_bounds
 from smskit.encoding._gsm7 import (
+    ASCII_SPACE,
     BASIC_ASCII_BYTES,
     DEFAULT_CODEC,
+    ESC_BYTE,
     EXTENSION_ASCII_BYTES,
-    NON_GSM_RE,
     SeptetCodec,
 )
 from smskit.encoding._models import Encoding, Segment, SegmentInfo
 from smskit.encoding._national import Alphabet
 from smskit.encoding._split import (
     ASTRAL_RE,
-    gsm_cuts,
-    gsm_segments,
+    HIGH_SURROGATE,
+    count_parts,
+    cut_parts,
     single_and_multi,
     surrogate_segments,
-    utf16_cuts,
-    utf16_segments,
+    utf16_space,
 )
 
 __all__ = [
     "Choice",
+    "Finish",
     "choose",
+    "classify",
     "count_default",
     "default_info",
     "default_septets",
+    "gsm_info",
     "segments_for",
+    "ucs2_info",
 ]
+
+_T = TypeVar("_T")
 
 _GSM7, _UCS2 = Encoding.GSM7, Encoding.UCS2
 _SINGLE_GSM, _MULTI_GSM = single_and_multi(gsm=True)
@@ -46,50 +57,100 @@ _SINGLE_UCS2, _MULTI_UCS2 = single_and_multi(gsm=False)
 _new = tuple.__new__  # builds records in C, skipping their Python __new__
 _charmap_encode = codecs.charmap_encode
 _DEFAULT_MAP, _DEFAULT_TWO = DEFAULT_CODEC.encoding_map, DEFAULT_CODEC.two_septet_bytes
+_default_space, _ascii_space = DEFAULT_CODEC.space.build, ASCII_SPACE.build
 # str.encode("utf-16-le") goes through a Python-level wrapper; call the C
 # codec directly.
 _encode_utf16 = codecs.utf_16_le_encode
+# High bytes of the UTF-16 units that can be GSM: U+00xx (Latin-1), U+03xx
+# (the Greek capitals) and U+20xx (the euro sign). A text opening with any
+# other is UCS-2, settled without running the charmap codec over it.
+_GSM_HIGH_BYTES = frozenset((0x00, 0x03, 0x20))
 
 
-def classify(text: str) -> tuple[int, bytes | None]:
-    """Return the septets ``text`` needs in the default alphabet, or -1.
+Finish = Callable[[str, int, "bytes | None"], _T]
+"""What :func:`classify` hands a text to: ``(text, units, space)``."""
 
-    -1 means a character is outside the GSM alphabet, so UCS-2 it is. The
-    second item is the text as one byte per character, when it was computed.
+
+def classify(text: str, gsm: Finish[_T], ucs2: Finish[_T]) -> _T:  # noqa: PLR0911
+    """Classify a text in the default alphabet and pass it on.
+
+    Args:
+        text: The text.
+        gsm: Called for a GSM-7 text with its septets.
+        ucs2: Called for a UCS-2 text with its UTF-16 units, or -1 when it
+            holds lone surrogates (see ``analyze()``).
+
+    Returns:
+        What ``gsm`` or ``ucs2`` returns. Both also get the text in unit space
+        (for :func:`~smskit.encoding._split.cut_parts`) when it needs more
+        than one part and has two-unit characters, else ``None``.
     """
+    length = len(text)
     if text.isascii():
+        raw = text.encode("ascii")
         # Deleting the one-septet characters leaves the ones that are not.
-        rest = text.encode("ascii").translate(None, BASIC_ASCII_BYTES)
+        rest = raw.translate(None, BASIC_ASCII_BYTES)
         if not rest:
-            return len(text), None
+            return gsm(text, length, None)
         if rest.translate(None, EXTENSION_ASCII_BYTES):
-            return -1, None
-        return len(text) + len(rest), None
-    # A UCS-2 text usually shows a non-GSM character early: settle it cheaply
-    # before encoding the whole text.
-    if NON_GSM_RE.search(text, 0, 48) is not None:
-        return -1, None
-    # DEFAULT_CODEC.encode() and .septets(), inlined on this hot path.
+            return ucs2(text, length, None)
+        septets = length + len(rest)
+        if septets <= _SINGLE_GSM:
+            return gsm(text, septets, None)
+        return gsm(text, septets, _ascii_space(raw, len(rest)))
     try:
-        data = _charmap_encode(text, "strict", _DEFAULT_MAP)[0]
+        data = _encode_utf16(text)[0]
     except UnicodeEncodeError:
-        return -1, None
-    if b"\0" in data:
-        return -1, None
-    return 2 * len(data) - len(data.translate(None, _DEFAULT_TWO)), data
+        return ucs2(text, -1, None)
+    if len(data) != 2 * length:  # astral characters, so UCS-2
+        units = len(data) >> 1
+        return ucs2(text, units, None if units <= _SINGLE_UCS2 else utf16_space(data))
+    # Units of a script such as CJK, Arabic or Cyrillic show at a glance: look
+    # at the first, middle and last before running the charmap codec.
+    middle = length | 1  # the high byte of the middle unit
+    if (
+        data[1] not in _GSM_HIGH_BYTES
+        or data[middle] not in _GSM_HIGH_BYTES
+        or data[-1] not in _GSM_HIGH_BYTES
+    ):
+        return ucs2(text, length, None)
+    # One byte per character, or none for a character outside the alphabet.
+    data = _charmap_encode(text, "ignore", _DEFAULT_MAP)[0]
+    if len(data) != length or 0 in data:  # NUL encodes to 0 but is not GSM
+        return ucs2(text, length, None)
+    septets = 2 * length - len(data.translate(None, _DEFAULT_TWO))
+    if septets <= _SINGLE_GSM or septets == length:
+        return gsm(text, septets, None)
+    return gsm(text, septets, _default_space(data, septets - length))
+
+
+def _septets(text: str, septets: int, space: bytes | None) -> int:
+    return septets
+
+
+def _not_gsm(text: str, units: int, space: bytes | None) -> int:
+    return -1
 
 
 def default_septets(text: str) -> int:
     """Return the septets ``text`` needs in the default alphabet, or -1."""
-    return classify(text)[0]
+    return classify(text, _septets, _not_gsm)
 
 
 def _even_parts(text: str, total: int, multi: int) -> tuple[Segment, ...]:
     """Cut a text of one-unit characters into full parts and a remainder."""
-    if total <= 2 * multi:  # the usual long message: two parts, no loop
+    # Unrolled for the usual long messages: two or three parts, no loop.
+    if total <= 2 * multi:
         return (
             _new(Segment, (text[:multi], multi, 0)),
             _new(Segment, (text[multi:], total - multi, multi)),
+        )
+    two = 2 * multi
+    if total <= 3 * multi:
+        return (
+            _new(Segment, (text[:multi], multi, 0)),
+            _new(Segment, (text[multi:two], multi, multi)),
+            _new(Segment, (text[two:], total - two, two)),
         )
     last = (total - 1) // multi * multi
     parts = [
@@ -98,6 +159,28 @@ def _even_parts(text: str, total: int, multi: int) -> tuple[Segment, ...]:
     ]
     parts.append(_new(Segment, (text[last:], total - last, last)))
     return tuple(parts)
+
+
+def _lone_surrogate_parts(text: str) -> tuple[Segment, ...]:
+    """Parts of a UCS-2 text holding lone surrogates, each one unit."""
+    units = len(_encode_utf16(text, "surrogatepass")[0]) >> 1
+    if units <= _SINGLE_UCS2:
+        return (_new(Segment, (text, units, 0)),)
+    return surrogate_segments(text, units, _MULTI_UCS2)
+
+
+def _ucs2_parts(text: str) -> tuple[Segment, ...]:
+    """Parts of any UCS-2 text."""
+    try:
+        data = _encode_utf16(text)[0]
+    except UnicodeEncodeError:
+        return _lone_surrogate_parts(text)
+    units = len(data) >> 1
+    if units <= _SINGLE_UCS2:
+        return (_new(Segment, (text, units, 0)),)
+    if units == len(text):
+        return _even_parts(text, units, _MULTI_UCS2)
+    return cut_parts(text, utf16_space(data), _MULTI_UCS2, HIGH_SURROGATE)
 
 
 def _gsm_parts(
@@ -111,66 +194,63 @@ def _gsm_parts(
         return (_new(Segment, (text, septets, 0)),)
     if septets == len(text):
         return _even_parts(text, septets, multi)
-    return gsm_segments(text, codec.septet_space(codec.encode_known(text)), multi)
+    space = codec.septet_space(codec.encode_known(text), septets)
+    return cut_parts(text, space, multi, ESC_BYTE)
 
 
-def _ucs2_parts(text: str) -> tuple[Segment, ...]:
-    try:
-        data = _encode_utf16(text)[0]
-    except UnicodeEncodeError:
-        # Lone surrogates: count each as one unit (see analyze()).
-        units = len(_encode_utf16(text, "surrogatepass")[0]) >> 1
-        if units <= _SINGLE_UCS2:
-            return (_new(Segment, (text, units, 0)),)
-        return surrogate_segments(text, units, _MULTI_UCS2)
-    units = len(data) >> 1
-    if units <= _SINGLE_UCS2:
-        return (_new(Segment, (text, units, 0)),)
-    if units == len(text):
-        return _even_parts(text, units, _MULTI_UCS2)
-    return utf16_segments(text, data, _MULTI_UCS2)
+def gsm_info(text: str, septets: int, space: bytes | None) -> SegmentInfo:
+    if septets <= _SINGLE_GSM:
+        segments: tuple[Segment, ...] = (_new(Segment, (text, septets, 0)),)
+        return _new(SegmentInfo, (text, _GSM7, segments, _SINGLE_GSM, None, None, None))
+    if space is None:
+        segments = _even_parts(text, septets, _MULTI_GSM)
+    else:
+        segments = cut_parts(text, space, _MULTI_GSM, ESC_BYTE)
+    return _new(SegmentInfo, (text, _GSM7, segments, _MULTI_GSM, None, None, None))
 
 
-def default_info(text: str) -> SegmentInfo:
-    """analyze() with the default options: the hot path, kept flat."""
-    septets, data = classify(text)
-    if septets >= 0:
-        if septets <= _SINGLE_GSM:
-            segments: tuple[Segment, ...] = (_new(Segment, (text, septets, 0)),)
-            return _new(
-                SegmentInfo, (text, _GSM7, segments, _SINGLE_GSM, None, None, None)
-            )
-        if septets == len(text):
-            segments = _even_parts(text, septets, _MULTI_GSM)
-        else:
-            space = DEFAULT_CODEC.septet_space(data or DEFAULT_CODEC.encode_known(text))
-            segments = gsm_segments(text, space, _MULTI_GSM)
-        return _new(SegmentInfo, (text, _GSM7, segments, _MULTI_GSM, None, None, None))
-    segments = _ucs2_parts(text)
+def ucs2_info(text: str, units: int, space: bytes | None) -> SegmentInfo:
+    if 0 <= units <= _SINGLE_UCS2:
+        segments: tuple[Segment, ...] = (_new(Segment, (text, units, 0)),)
+        return _new(
+            SegmentInfo, (text, _UCS2, segments, _SINGLE_UCS2, None, None, None)
+        )
+    if space is not None:
+        segments = cut_parts(text, space, _MULTI_UCS2, HIGH_SURROGATE)
+    elif units > 0:
+        segments = _even_parts(text, units, _MULTI_UCS2)
+    else:
+        segments = _lone_surrogate_parts(text)
     capacity = _SINGLE_UCS2 if len(segments) == 1 else _MULTI_UCS2
     return _new(SegmentInfo, (text, _UCS2, segments, capacity, None, None, None))
 
 
-def count_default(text: str) -> int:
-    """segment_count() with the default alphabet and 3GPP split."""
-    septets, data = classify(text)
-    if septets >= 0:
-        if septets <= _SINGLE_GSM:
-            return 1
-        if septets == len(text):
-            return -(-septets // _MULTI_GSM)
-        space = DEFAULT_CODEC.septet_space(data or DEFAULT_CODEC.encode_known(text))
-        return len(gsm_cuts(space, _MULTI_GSM)) - 1
-    try:
-        data = _encode_utf16(text)[0]
-    except UnicodeEncodeError:
-        return len(_ucs2_parts(text))
-    units = len(data) >> 1
+def _gsm_count(text: str, septets: int, space: bytes | None) -> int:
+    if septets <= _SINGLE_GSM:
+        return 1
+    if space is None:
+        return -(-septets // _MULTI_GSM)
+    return count_parts(space, _MULTI_GSM, ESC_BYTE)
+
+
+def _ucs2_count(text: str, units: int, space: bytes | None) -> int:
+    if units < 0:
+        return len(_lone_surrogate_parts(text))
     if units <= _SINGLE_UCS2:
         return 1
-    if units == len(text):
+    if space is None:
         return -(-units // _MULTI_UCS2)
-    return len(utf16_cuts(data, _MULTI_UCS2)) - 1
+    return count_parts(space, _MULTI_UCS2, HIGH_SURROGATE)
+
+
+def default_info(text: str) -> SegmentInfo:
+    """analyze() with the default options: the hot path."""
+    return classify(text, gsm_info, ucs2_info)
+
+
+def count_default(text: str) -> int:
+    """segment_count() with the default alphabet and 3GPP split."""
+    return classify(text, _gsm_count, _ucs2_count)
 
 
 class Choice(NamedTuple):
@@ -192,7 +272,7 @@ def choose(text: str, alphabets: tuple[Alphabet, ...]) -> Choice:
         The choice.
     """
     if len(alphabets) == 1:  # the default alphabet only
-        septets, _ = classify(text)
+        septets = default_septets(text)
         return Choice(alphabets[0] if septets >= 0 else None, septets)
     chars = frozenset(text)
     best: tuple[tuple[int, int], Choice] | None = None
@@ -203,10 +283,11 @@ def choose(text: str, alphabets: tuple[Alphabet, ...]) -> Choice:
             parts = (
                 1
                 if septets <= alphabet.single_capacity
-                else len(
-                    gsm_cuts(alphabet.codec.septet_space(data), alphabet.multi_capacity)
+                else count_parts(
+                    alphabet.codec.septet_space(data, septets),
+                    alphabet.multi_capacity,
+                    ESC_BYTE,
                 )
-                - 1
             )
             if best is None or (parts, septets) < best[0]:
                 best = ((parts, septets), Choice(alphabet, septets))

@@ -25,8 +25,11 @@ __all__ = [
     "EXTENSION_RE",
     "NON_BASIC_RE",
     "NON_GSM_RE",
+    "ASCII_SPACE",
     "SeptetCodec",
+    "UnitSpace",
     "septet_codec",
+    "unit_space",
 ]
 
 # The 128 positions of the basic table in septet order, ESC (0x1B) excluded.
@@ -85,6 +88,64 @@ EXTENSION_ASCII_BYTES = bytes(sorted(ord(c) for c in EXTENSION if c.isascii()))
 
 ESC_BYTE = 0x1B
 _TWO_SEPTET_MARK = b"\x80"
+_ESCAPED_MARK = b"\x1b\x80"
+_FILLER = b"\xff"
+
+
+class UnitSpace(NamedTuple):
+    """Turns one byte per character into one byte per septet, in C.
+
+    Septet space is what ``_split.cut_parts`` cuts: ESC (0x1B) then 0x80 for
+    each two-septet character, 0x00 for each one-septet character.
+
+    Attributes:
+        mark: A ``bytes.translate`` table: two-septet bytes to 0x80, every
+            other byte to 0x00.
+        escape: A ``bytes.translate`` table: two-septet bytes to ESC, every
+            other byte to the filler 0xFF.
+    """
+
+    mark: bytes
+    escape: bytes
+
+    def build(self, data: bytes, pairs: int) -> bytes:
+        """Return ``data`` in septet space.
+
+        Args:
+            data: One byte per character.
+            pairs: How many of them are two-septet characters.
+
+        Returns:
+            One byte per septet.
+        """
+        marks = data.translate(self.mark)
+        if 4 * pairs <= len(data):
+            # A few pairs: insert ESC before each (bytes.replace pays per match).
+            return marks.replace(_TWO_SEPTET_MARK, _ESCAPED_MARK)
+        # Many pairs: interleave ESC-or-filler with the marks, drop the fillers.
+        units = bytearray(2 * len(data))
+        units[0::2] = data.translate(self.escape)
+        units[1::2] = marks
+        return bytes(units).translate(None, _FILLER)
+
+
+def unit_space(two_septet_bytes: bytes) -> UnitSpace:
+    """Build the septet space tables for the given two-septet bytes.
+
+    Args:
+        two_septet_bytes: The bytes that stand for two-septet characters.
+
+    Returns:
+        The tables.
+    """
+    mark, escape = bytearray(256), bytearray(_FILLER * 256)
+    for byte in two_septet_bytes:
+        mark[byte], escape[byte] = _TWO_SEPTET_MARK[0], ESC_BYTE
+    return UnitSpace(bytes(mark), bytes(escape))
+
+
+# Septet space straight from ASCII text (one byte per character already).
+ASCII_SPACE = unit_space(EXTENSION_ASCII_BYTES)
 
 
 class SeptetCodec(NamedTuple):
@@ -93,13 +154,12 @@ class SeptetCodec(NamedTuple):
     Attributes:
         encoding_map: The table for ``codecs.charmap_encode``.
         two_septet_bytes: The bytes that stand for two-septet characters.
-        mark_two_septet: A ``bytes.translate`` table turning those bytes into
-            0x80 and every other byte into 0x00, before ESC is inserted.
+        space: Turns those bytes into septet space.
     """
 
     encoding_map: _EncodeCharMap
     two_septet_bytes: bytes
-    mark_two_septet: bytes
+    space: UnitSpace
 
     def encode_known(self, text: str) -> bytes:
         """Return one byte per character of a text known to be encodable.
@@ -114,11 +174,17 @@ class SeptetCodec(NamedTuple):
         """Septets of an encoded text: one per byte, two for ESC characters."""
         return 2 * len(data) - len(data.translate(None, self.two_septet_bytes))
 
-    def septet_space(self, data: bytes) -> bytes:
-        """One byte per septet, with ESC (0x1B) at the first septet of a pair."""
-        return data.translate(self.mark_two_septet).replace(
-            _TWO_SEPTET_MARK, b"\x1b" + _TWO_SEPTET_MARK
-        )
+    def septet_space(self, data: bytes, septets: int) -> bytes:
+        """Return an encoded text in septet space (see :class:`UnitSpace`).
+
+        Args:
+            data: The text, from :meth:`encode_known`.
+            septets: Its septets, from :meth:`septets`.
+
+        Returns:
+            One byte per septet.
+        """
+        return self.space.build(data, septets - len(data))
 
 
 def septet_codec(one_septet: str, two_septet: str) -> SeptetCodec:
@@ -133,13 +199,11 @@ def septet_codec(one_septet: str, two_septet: str) -> SeptetCodec:
     """
     decoding = "\0" + one_septet + two_septet
     first_two = len(decoding) - len(two_septet)
-    # U+FFFE marks an unused byte, as in the stdlib's generated codecs.
+    # U+FFFE marks an unused byte, as in the stdlib's generated codecs. (No
+    # table comes near byte 0xFF, the filler of septet space; a test checks.)
     encoding_map = codecs.charmap_build(decoding + "\ufffe" * (256 - len(decoding)))
     two_bytes = bytes(range(first_two, len(decoding)))
-    marks = bytearray(256)
-    for byte in two_bytes:
-        marks[byte] = 0x80
-    return SeptetCodec(encoding_map, two_bytes, bytes(marks))
+    return SeptetCodec(encoding_map, two_bytes, unit_space(two_bytes))
 
 
 DEFAULT_CODEC = septet_codec(BASIC, EXTENSION)

@@ -4,11 +4,14 @@ Every character costs one or two units: an extension character is ESC + code
 (2 septets), an astral character a UTF-16 surrogate pair (2 units). A two-unit
 character must never be split across parts (3GPP TS 23.040 §9.2.3.24.1).
 
-The trick is to cut in *unit space*, where a part is a plain slice: a GSM-7
-text as one byte per septet (ESC marking the first septet of each pair), or a
-UCS-2 text as its UTF-16 bytes, both made by C-level codecs. A part that would
-end on ESC or on a high surrogate ends one unit earlier instead. The Python
-loop then runs once per part, not once per character.
+The trick is to cut in *unit space*: the text as one byte per unit, where one
+byte value marks the first unit of each two-unit character. A GSM-7 text
+becomes one byte per septet with ESC before each extension character; a UCS-2
+text the high bytes of its UTF-16 units, with each high surrogate marked. Both
+are made by C-level codecs and byte operations. A part that would end on a
+pair mark ends one unit earlier instead, and its characters are its units
+less the marks it holds. The Python loop then runs once per part, not once
+per character, and the same loop serves both encodings.
 
 Filling each part as far as it goes (greedy) is optimal: every part ends at
 the furthest point any split could reach, so no split uses fewer parts.
@@ -17,29 +20,29 @@ the furthest point any split could reach, so no split uses fewer parts.
 from __future__ import annotations
 
 import bisect
-import codecs
 import itertools
 import re
 
-from smskit.encoding._gsm7 import ESC_BYTE
 from smskit.encoding._models import Segment
 
 __all__ = [
     "ASTRAL_RE",
-    "gsm_cuts",
-    "gsm_segments",
+    "HIGH_SURROGATE",
+    "count_parts",
+    "cut_parts",
     "single_and_multi",
     "surrogate_segments",
-    "utf16_cuts",
-    "utf16_segments",
+    "utf16_space",
 ]
 
 ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
-_ESC = bytes([ESC_BYTE])
 _new = tuple.__new__  # builds a Segment in C, skipping its Python __new__
-# bytes.decode("utf-16-le") goes through a Python-level wrapper; call the C
-# codec directly.
-_decode_utf16 = codecs.utf_16_le_decode
+
+# The pair mark of UCS-2 unit space (see utf16_space).
+HIGH_SURROGATE = 0x01
+_HIGH_SURROGATE_MARK = bytes(
+    HIGH_SURROGATE if 0xD8 <= byte <= 0xDB else 0 for byte in range(256)
+)
 
 # TP-User-Data holds 140 octets. The concatenation header takes 6 octets
 # (UDHL + 5-octet IE) and each national language shift IE 3 more, plus the
@@ -68,50 +71,36 @@ def single_and_multi(*, gsm: bool, shift_ies: int = 0) -> tuple[int, int]:
     )
 
 
-def gsm_cuts(space: bytes, multi: int) -> list[int]:
-    """Return the septet offsets of part boundaries, from 0 to the total.
-
-    Args:
-        space: The text in septet space, one byte per septet with ESC at the
-            first septet of each pair (see ``SeptetCodec.septet_space``).
-        multi: Septets per concatenated part.
-
-    Returns:
-        ``[0, end_1, ..., total]``.
-    """
-    total = len(space)
-    bounds = [0]
-    end = 0
-    while total - end > multi:
-        end += multi
-        if space[end - 1] == ESC_BYTE:  # the part would end inside an escape
-            end -= 1
-        bounds.append(end)
-    bounds.append(total)
-    return bounds
-
-
-def gsm_segments(text: str, space: bytes, multi: int) -> tuple[Segment, ...]:
-    """Cut a GSM-7 text into concatenated parts.
+def cut_parts(text: str, space: bytes, multi: int, pair: int) -> tuple[Segment, ...]:
+    """Cut a text that needs more than one part into concatenated parts.
 
     Args:
         text: The text.
-        space: The text in septet space (see :func:`gsm_cuts`).
-        multi: Septets per concatenated part.
+        space: The text in unit space: one byte per unit, the byte ``pair``
+            marking the first unit of each two-unit character and no other
+            (see :func:`utf16_space` and ``UnitSpace.build``).
+        multi: Units per concatenated part; ``len(space)`` is larger.
+        pair: The byte value that marks a two-unit character.
 
     Returns:
         The parts.
     """
+    new, count = _new, space.count  # hot path locals
     total = len(space)
-    segments: list[Segment] = []
-    append, count, new = segments.append, space.count, _new  # hot loop locals
-    start = offset = 0
+    # The first part, unrolled: most long messages have exactly two parts.
+    end = multi - 1 if space[multi - 1] == pair else multi
+    chars = end - count(pair, 0, end)  # a part's characters: units less pairs
+    first = new(Segment, (text[:chars], end, 0))
+    if total - end <= multi:
+        return (first, new(Segment, (text[chars:], total - end, chars)))
+    segments = [first]
+    append = segments.append
+    start, offset = end, chars
     while total - start > multi:
         end = start + multi
-        if space[end - 1] == ESC_BYTE:  # the part would end inside an escape
+        if space[end - 1] == pair:  # the part would end inside a pair
             end -= 1
-        # Characters in the part: its septets less one per escape.
-        chars = end - start - count(_ESC, start, end)
+        chars = end - start - count(pair, start, end)
         append(new(Segment, (text[offset : offset + chars], end - start, offset)))
         offset += chars
         start = end
@@ -119,59 +108,38 @@ def gsm_segments(text: str, space: bytes, multi: int) -> tuple[Segment, ...]:
     return tuple(segments)
 
 
-def utf16_cuts(data: bytes, multi: int) -> list[int]:
-    """Return the unit offsets of part boundaries, from 0 to the total.
+def count_parts(space: bytes, multi: int, pair: int) -> int:
+    """Return how many concatenated parts :func:`cut_parts` would make.
 
     Args:
-        data: The text encoded as UTF-16-LE.
-        multi: Units per concatenated part.
+        space: The text in unit space (see :func:`cut_parts`).
+        multi: Units per concatenated part; ``len(space)`` is larger.
+        pair: The byte value that marks a two-unit character.
 
     Returns:
-        ``[0, end_1, ..., total]``.
+        The number of parts, at least 2.
     """
-    total = len(data) >> 1
-    bounds = [0]
-    end = 0
+    total = len(space)
+    parts, end = 1, 0
     while total - end > multi:
         end += multi
-        # The last unit's high byte is D8-DB: a high surrogate, whose low half
-        # would open the next part.
-        if 0xD8 <= data[2 * end - 1] <= 0xDB:
+        if space[end - 1] == pair:
             end -= 1
-        bounds.append(end)
-    bounds.append(total)
-    return bounds
+        parts += 1
+    return parts
 
 
-def utf16_segments(text: str, data: bytes, multi: int) -> tuple[Segment, ...]:
-    """Cut a UCS-2 text into concatenated parts.
+def utf16_space(data: bytes) -> bytes:
+    """Return a UCS-2 text in unit space, with 0x01 at each high surrogate.
 
     Args:
-        text: The text, without lone surrogates.
-        data: The text encoded as UTF-16-LE, so decoding a part gives back
-            exactly its slice.
-        multi: Units per concatenated part.
+        data: The text encoded as UTF-16-LE (so without lone surrogates).
 
     Returns:
-        The parts.
+        One byte per UTF-16 unit, for :func:`cut_parts` with ``pair=1``.
     """
-    total = len(data) >> 1
-    segments: list[Segment] = []
-    append, decode, new = segments.append, _decode_utf16, _new  # hot loop locals
-    start = offset = 0
-    while total - start > multi:
-        end = start + multi
-        # The last unit's high byte is D8-DB: a high surrogate, whose low half
-        # would open the next part.
-        if 0xD8 <= data[2 * end - 1] <= 0xDB:
-            end -= 1
-        # No part ends inside a pair, so each part decodes completely.
-        part = decode(data[2 * start : 2 * end])[0]
-        append(new(Segment, (part, end - start, offset)))
-        offset += len(part)
-        start = end
-    append(new(Segment, (text[offset:], total - start, offset)))
-    return tuple(segments)
+    # The odd bytes are the units' high bytes; D8-DB is a high surrogate.
+    return data[1::2].translate(_HIGH_SURROGATE_MARK)
 
 
 def surrogate_segments(text: str, total: int, multi: int) -> tuple[Segment, ...]:
