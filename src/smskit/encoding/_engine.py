@@ -95,7 +95,7 @@ def classify(text: str, gsm: Finish[_T], ucs2: Finish[_T]) -> _T:  # noqa: PLR09
         if rest.translate(None, EXTENSION_ASCII_BYTES):
             return ucs2(text, length, None)
         septets = length + len(rest)
-        if septets <= _SINGLE_GSM:
+        if septets <= _SINGLE_GSM or septets == 2 * length:
             return gsm(text, septets, None)
         return gsm(text, septets, _ascii_space(raw, len(rest)))
     try:
@@ -104,7 +104,9 @@ def classify(text: str, gsm: Finish[_T], ucs2: Finish[_T]) -> _T:  # noqa: PLR09
         return ucs2(text, -1, None)
     if len(data) != 2 * length:  # astral characters, so UCS-2
         units = len(data) >> 1
-        return ucs2(text, units, None if units <= _SINGLE_UCS2 else utf16_space(data))
+        if units <= _SINGLE_UCS2 or units == 2 * length:
+            return ucs2(text, units, None)
+        return ucs2(text, units, utf16_space(data))
     # Units of a script such as CJK, Arabic or Cyrillic show at a glance: look
     # at the first, middle and last before running the charmap codec.
     middle = length | 1  # the high byte of the middle unit
@@ -119,7 +121,7 @@ def classify(text: str, gsm: Finish[_T], ucs2: Finish[_T]) -> _T:  # noqa: PLR09
     if len(data) != length or 0 in data:  # NUL encodes to 0 but is not GSM
         return ucs2(text, length, None)
     septets = 2 * length - len(data.translate(None, _DEFAULT_TWO))
-    if septets <= _SINGLE_GSM or septets == length:
+    if septets <= _SINGLE_GSM or septets in (length, 2 * length):
         return gsm(text, septets, None)
     return gsm(text, septets, _default_space(data, septets - length))
 
@@ -137,28 +139,48 @@ def default_septets(text: str) -> int:
     return classify(text, _septets, _not_gsm)
 
 
-def _even_parts(text: str, total: int, multi: int) -> tuple[Segment, ...]:
-    """Cut a text of one-unit characters into full parts and a remainder."""
+def _even_parts(text: str, units: int, multi: int) -> tuple[Segment, ...]:
+    """Cut a text whose characters all cost the same into full parts and a rest.
+
+    Args:
+        text: The text: every character one unit, or every one two units
+            (an all-emoji or all-escape text).
+        units: Its units, more than ``multi``.
+        multi: Units per concatenated part.
+
+    Returns:
+        The parts: plain slices, since every full part holds as many
+        characters as the next.
+    """
+    width = units // len(text)
+    per = multi // width  # characters in a full part
+    full = per * width  # and its units
     # Unrolled for the usual long messages: two or three parts, no loop.
-    if total <= 2 * multi:
+    if units <= 2 * full:
         return (
-            _new(Segment, (text[:multi], multi, 0)),
-            _new(Segment, (text[multi:], total - multi, multi)),
+            _new(Segment, (text[:per], full, 0)),
+            _new(Segment, (text[per:], units - full, per)),
         )
-    two = 2 * multi
-    if total <= 3 * multi:
+    two = 2 * per
+    if units <= 3 * full:
         return (
-            _new(Segment, (text[:multi], multi, 0)),
-            _new(Segment, (text[multi:two], multi, multi)),
-            _new(Segment, (text[two:], total - two, two)),
+            _new(Segment, (text[:per], full, 0)),
+            _new(Segment, (text[per:two], full, per)),
+            _new(Segment, (text[two:], units - 2 * full, two)),
         )
-    last = (total - 1) // multi * multi
+    last = (len(text) - 1) // per * per
     parts = [
-        _new(Segment, (text[start : start + multi], multi, start))
-        for start in range(0, last, multi)
+        _new(Segment, (text[start : start + per], full, start))
+        for start in range(0, last, per)
     ]
-    parts.append(_new(Segment, (text[last:], total - last, last)))
+    parts.append(_new(Segment, (text[last:], units - last * width, last)))
     return tuple(parts)
+
+
+def _even_count(text: str, units: int, multi: int) -> int:
+    """How many parts :func:`_even_parts` makes."""
+    per = multi // (units // len(text))
+    return -(-len(text) // per)
 
 
 def _lone_surrogate_parts(text: str) -> tuple[Segment, ...]:
@@ -178,7 +200,7 @@ def _ucs2_parts(text: str) -> tuple[Segment, ...]:
     units = len(data) >> 1
     if units <= _SINGLE_UCS2:
         return (_new(Segment, (text, units, 0)),)
-    if units == len(text):
+    if units in (len(text), 2 * len(text)):
         return _even_parts(text, units, _MULTI_UCS2)
     return cut_parts(text, utf16_space(data), _MULTI_UCS2, HIGH_SURROGATE)
 
@@ -192,7 +214,7 @@ def _gsm_parts(
 ) -> tuple[Segment, ...]:
     if septets <= single:
         return (_new(Segment, (text, septets, 0)),)
-    if septets == len(text):
+    if septets in (len(text), 2 * len(text)):
         return _even_parts(text, septets, multi)
     space = codec.septet_space(codec.encode_known(text), septets)
     return cut_parts(text, space, multi, ESC_BYTE)
@@ -229,7 +251,7 @@ def _gsm_count(text: str, septets: int, space: bytes | None) -> int:
     if septets <= _SINGLE_GSM:
         return 1
     if space is None:
-        return -(-septets // _MULTI_GSM)
+        return _even_count(text, septets, _MULTI_GSM)
     return count_parts(space, _MULTI_GSM, ESC_BYTE)
 
 
@@ -239,7 +261,7 @@ def _ucs2_count(text: str, units: int, space: bytes | None) -> int:
     if units <= _SINGLE_UCS2:
         return 1
     if space is None:
-        return -(-units // _MULTI_UCS2)
+        return _even_count(text, units, _MULTI_UCS2)
     return count_parts(space, _MULTI_UCS2, HIGH_SURROGATE)
 
 
