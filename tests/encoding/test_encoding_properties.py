@@ -34,7 +34,18 @@ mixed_texts = st.text(
     st.one_of(st.sampled_from(GSM_CHARS), st.sampled_from(TRICKY)), max_size=400
 )
 any_texts = st.text(st.one_of(st.characters(), surrogates), max_size=300)
-texts = st.one_of(gsm_texts, mixed_texts, any_texts)
+# Dense two-unit characters: every part boundary meets an escape or a pair,
+# and texts made only of them are cut as even slices.
+EXTENSION_TEXT = "".join(char for _, char in EXTENSION_CHARS)
+dense_texts = st.text(
+    st.sampled_from(EXTENSION_TEXT + "a\u00e9\u00a3\U0001f600\U0001f389\u2764"),
+    max_size=900,
+)
+pure_pair_texts = st.one_of(
+    st.text(st.sampled_from(EXTENSION_TEXT), max_size=900),
+    st.text(st.sampled_from("\U0001f600\U0001f389\U00010000\U0010fffd"), max_size=500),
+)
+texts = st.one_of(gsm_texts, mixed_texts, any_texts, dense_texts, pure_pair_texts)
 
 
 def assert_well_formed(info: SegmentInfo) -> None:

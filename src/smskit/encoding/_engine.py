@@ -54,7 +54,6 @@ _T = TypeVar("_T")
 _GSM7, _UCS2 = Encoding.GSM7, Encoding.UCS2
 _SINGLE_GSM, _MULTI_GSM = single_and_multi(gsm=True)
 _SINGLE_UCS2, _MULTI_UCS2 = single_and_multi(gsm=False)
-_new = tuple.__new__  # builds records in C, skipping their Python __new__
 _charmap_encode = codecs.charmap_encode
 _DEFAULT_MAP, _DEFAULT_TWO = DEFAULT_CODEC.encoding_map, DEFAULT_CODEC.two_septet_bytes
 _default_space, _ascii_space = DEFAULT_CODEC.space.build, ASCII_SPACE.build
@@ -158,22 +157,22 @@ def _even_parts(text: str, units: int, multi: int) -> tuple[Segment, ...]:
     # Unrolled for the usual long messages: two or three parts, no loop.
     if units <= 2 * full:
         return (
-            _new(Segment, (text[:per], full, 0)),
-            _new(Segment, (text[per:], units - full, per)),
+            Segment((text[:per], full, 0)),
+            Segment((text[per:], units - full, per)),
         )
     two = 2 * per
     if units <= 3 * full:
         return (
-            _new(Segment, (text[:per], full, 0)),
-            _new(Segment, (text[per:two], full, per)),
-            _new(Segment, (text[two:], units - 2 * full, two)),
+            Segment((text[:per], full, 0)),
+            Segment((text[per:two], full, per)),
+            Segment((text[two:], units - 2 * full, two)),
         )
     last = (len(text) - 1) // per * per
     parts = [
-        _new(Segment, (text[start : start + per], full, start))
+        Segment((text[start : start + per], full, start))
         for start in range(0, last, per)
     ]
-    parts.append(_new(Segment, (text[last:], units - last * width, last)))
+    parts.append(Segment((text[last:], units - last * width, last)))
     return tuple(parts)
 
 
@@ -187,7 +186,7 @@ def _lone_surrogate_parts(text: str) -> tuple[Segment, ...]:
     """Parts of a UCS-2 text holding lone surrogates, each one unit."""
     units = len(_encode_utf16(text, "surrogatepass")[0]) >> 1
     if units <= _SINGLE_UCS2:
-        return (_new(Segment, (text, units, 0)),)
+        return (Segment((text, units, 0)),)
     return surrogate_segments(text, units, _MULTI_UCS2)
 
 
@@ -199,7 +198,7 @@ def _ucs2_parts(text: str) -> tuple[Segment, ...]:
         return _lone_surrogate_parts(text)
     units = len(data) >> 1
     if units <= _SINGLE_UCS2:
-        return (_new(Segment, (text, units, 0)),)
+        return (Segment((text, units, 0)),)
     if units in (len(text), 2 * len(text)):
         return _even_parts(text, units, _MULTI_UCS2)
     return cut_parts(text, utf16_space(data), _MULTI_UCS2, HIGH_SURROGATE)
@@ -213,7 +212,7 @@ def _gsm_parts(
     multi: int,
 ) -> tuple[Segment, ...]:
     if septets <= single:
-        return (_new(Segment, (text, septets, 0)),)
+        return (Segment((text, septets, 0)),)
     if septets in (len(text), 2 * len(text)):
         return _even_parts(text, septets, multi)
     space = codec.septet_space(codec.encode_known(text), septets)
@@ -222,21 +221,19 @@ def _gsm_parts(
 
 def gsm_info(text: str, septets: int, space: bytes | None) -> SegmentInfo:
     if septets <= _SINGLE_GSM:
-        segments: tuple[Segment, ...] = (_new(Segment, (text, septets, 0)),)
-        return _new(SegmentInfo, (text, _GSM7, segments, _SINGLE_GSM, None, None, None))
+        segments: tuple[Segment, ...] = (Segment((text, septets, 0)),)
+        return SegmentInfo((text, _GSM7, segments, _SINGLE_GSM, None, None, None))
     if space is None:
         segments = _even_parts(text, septets, _MULTI_GSM)
     else:
         segments = cut_parts(text, space, _MULTI_GSM, ESC_BYTE)
-    return _new(SegmentInfo, (text, _GSM7, segments, _MULTI_GSM, None, None, None))
+    return SegmentInfo((text, _GSM7, segments, _MULTI_GSM, None, None, None))
 
 
 def ucs2_info(text: str, units: int, space: bytes | None) -> SegmentInfo:
     if 0 <= units <= _SINGLE_UCS2:
-        segments: tuple[Segment, ...] = (_new(Segment, (text, units, 0)),)
-        return _new(
-            SegmentInfo, (text, _UCS2, segments, _SINGLE_UCS2, None, None, None)
-        )
+        segments: tuple[Segment, ...] = (Segment((text, units, 0)),)
+        return SegmentInfo((text, _UCS2, segments, _SINGLE_UCS2, None, None, None))
     if space is not None:
         segments = cut_parts(text, space, _MULTI_UCS2, HIGH_SURROGATE)
     elif units > 0:
@@ -244,7 +241,7 @@ def ucs2_info(text: str, units: int, space: bytes | None) -> SegmentInfo:
     else:
         segments = _lone_surrogate_parts(text)
     capacity = _SINGLE_UCS2 if len(segments) == 1 else _MULTI_UCS2
-    return _new(SegmentInfo, (text, _UCS2, segments, capacity, None, None, None))
+    return SegmentInfo((text, _UCS2, segments, capacity, None, None, None))
 
 
 def _gsm_count(text: str, septets: int, space: bytes | None) -> int:
@@ -339,14 +336,12 @@ def segments_for(text: str, choice: Choice, *, graphemes: bool) -> SegmentInfo:
         bounds = grapheme_bounds(text, two_unit, multi)
         if bounds is not None:
             segments = tuple(
-                Segment(text[start:end], end_unit - start_unit, start)
+                Segment((text[start:end], end_unit - start_unit, start))
                 for (start, start_unit), (end, end_unit) in itertools.pairwise(bounds)
             )
+    locking, single_shift = (None, None) if alphabet is None else alphabet.tables
+    capacity = single if len(segments) == 1 else multi
+    encoding = _UCS2 if alphabet is None else _GSM7
     return SegmentInfo(
-        text=text,
-        encoding=_UCS2 if alphabet is None else _GSM7,
-        segments=segments,
-        units_per_segment=single if len(segments) == 1 else multi,
-        locking_shift=None if alphabet is None else alphabet.locking,
-        single_shift=None if alphabet is None else alphabet.single,
+        (text, encoding, segments, capacity, None, locking, single_shift)
     )

@@ -1,18 +1,21 @@
 """Value types returned by :func:`smskit.encoding.analyze`.
 
-:class:`SegmentInfo` and :class:`Segment` are typed
-``NamedTuple`` records rather than attrs classes: just as immutable, but built
-by ``tuple.__new__`` in C, several times cheaper than any Python ``__init__``,
-which is most of what ``analyze()`` costs on a typical message.
+:class:`SegmentInfo` and :class:`Segment` are tuples with named fields rather
+than attrs classes: just as immutable, but made by the tuple type's own C
+constructor, which no Python ``__init__`` or ``__new__`` can match, and that is
+most of what ``analyze()`` costs on a typical message. (A ``NamedTuple`` has a
+Python ``__new__``; these, like ``time.struct_time``, are built from one
+sequence instead.)
 """
 
 from __future__ import annotations
 
 import enum
 import unicodedata
-from typing import NamedTuple
+from typing import Any, ClassVar
 
 import attrs
+from typing_extensions import Self
 
 from smskit.encoding._gsm7 import NON_GSM_RE
 
@@ -69,8 +72,41 @@ class NationalLanguage(str, enum.Enum):
         return list(NationalLanguage).index(self) + 1
 
 
-class Segment(NamedTuple):
+class _Record:
+    """Named-field helpers for a tuple subclass built from one sequence."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]]
+
+    def __repr__(self) -> str:
+        values = zip(self._fields, self, strict=True)  # type: ignore[call-overload]
+        fields = ", ".join(f"{name}={value!r}" for name, value in values)
+        return f"{type(self).__name__}({fields})"
+
+    def _asdict(self) -> dict[str, Any]:
+        """Return the fields as a dict, in order."""
+        return dict(zip(self._fields, self, strict=True))  # type: ignore[call-overload]
+
+    def _replace(self, **changes: Any) -> Self:
+        """Return a copy with some fields replaced, as ``NamedTuple._replace``.
+
+        Raises:
+            TypeError: A name is not a field.
+        """
+        values = tuple(
+            changes.pop(name, value)
+            for name, value in zip(self._fields, self, strict=True)  # type: ignore[call-overload]
+        )
+        if changes:
+            raise TypeError(f"{type(self).__name__} has no field {min(changes)!r}")
+        return type(self)(values)  # type: ignore[call-arg]
+
+
+class Segment(_Record, tuple[str, int, int]):
     """One part of a (possibly concatenated) SMS.
+
+    An immutable tuple ``(text, units, offset)`` with named fields, built from
+    one sequence like ``time.struct_time``: ``Segment(("Hi", 2, 0))``.
 
     Attributes:
         text: The characters carried by this part.
@@ -80,9 +116,24 @@ class Segment(NamedTuple):
             ``info.text[s.offset : s.offset + len(s.text)] == s.text``.
     """
 
-    text: str
-    units: int
-    offset: int
+    __slots__ = ()
+    _fields = ("text", "units", "offset")
+    __match_args__ = ("text", "units", "offset")
+
+    @property
+    def text(self) -> str:
+        """The characters carried by this part."""
+        return self[0]
+
+    @property
+    def units(self) -> int:
+        """Septets (GSM-7) or UTF-16 code units (UCS-2) of this part."""
+        return self[1]
+
+    @property
+    def offset(self) -> int:
+        """Index of the part's first character in the analysed text."""
+        return self[2]
 
 
 @attrs.frozen(kw_only=True)
@@ -128,11 +179,23 @@ class SmartEncodingResult:
     original_segment_count: int
 
 
-class SegmentInfo(NamedTuple):
+class SegmentInfo(
+    _Record,
+    tuple[
+        str,
+        Encoding,
+        tuple[Segment, ...],
+        int,
+        "SmartEncodingResult | None",
+        "NationalLanguage | None",
+        "NationalLanguage | None",
+    ],
+):
     """The encoding of a text and the parts it is sent in.
 
-    An immutable ``NamedTuple``; note that ``len(info)`` counts its fields, so
-    use :attr:`segment_count` for the number of parts.
+    An immutable tuple with named fields, built from one sequence like
+    ``time.struct_time``; note that ``len(info)`` counts its fields, so use
+    :attr:`segment_count` for the number of parts.
 
     Attributes:
         text: The analysed text: the input, or its smart-encoded form when
@@ -152,13 +215,60 @@ class SegmentInfo(NamedTuple):
             (replacing the extension table), or ``None`` for the default one.
     """
 
-    text: str
-    encoding: Encoding
-    segments: tuple[Segment, ...]
-    units_per_segment: int
-    smart_encoding: SmartEncodingResult | None = None
-    locking_shift: NationalLanguage | None = None
-    single_shift: NationalLanguage | None = None
+    __slots__ = ()
+    _fields = (
+        "text",
+        "encoding",
+        "segments",
+        "units_per_segment",
+        "smart_encoding",
+        "locking_shift",
+        "single_shift",
+    )
+    __match_args__ = (
+        "text",
+        "encoding",
+        "segments",
+        "units_per_segment",
+        "smart_encoding",
+        "locking_shift",
+        "single_shift",
+    )
+
+    @property
+    def text(self) -> str:
+        """The analysed text (the smart-encoded one when that was applied)."""
+        return self[0]
+
+    @property
+    def encoding(self) -> Encoding:
+        """GSM-7, or UCS-2 for the whole message."""
+        return self[1]
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        """The parts, in order; always at least one."""
+        return self[2]
+
+    @property
+    def units_per_segment(self) -> int:
+        """Capacity of each part in units."""
+        return self[3]
+
+    @property
+    def smart_encoding(self) -> SmartEncodingResult | None:
+        """What smart encoding did, when requested and it changes the text."""
+        return self[4]
+
+    @property
+    def locking_shift(self) -> NationalLanguage | None:
+        """The national language locking shift table in use, if any."""
+        return self[5]
+
+    @property
+    def single_shift(self) -> NationalLanguage | None:
+        """The national language single shift table in use, if any."""
+        return self[6]
 
     @property
     def segment_count(self) -> int:

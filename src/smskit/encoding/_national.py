@@ -54,6 +54,11 @@ class Alphabet:
     multi_capacity: int
 
     @property
+    def tables(self) -> tuple[NationalLanguage | None, NationalLanguage | None]:
+        """The locking and single shift tables, as a pair."""
+        return self.locking, self.single
+
+    @property
     def shift_ies(self) -> int:
         """How many shift information elements the header carries."""
         return (self.locking is not None) + (self.single is not None)

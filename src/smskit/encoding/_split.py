@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
-_new = tuple.__new__  # builds a Segment in C, skipping its Python __new__
 
 # The pair mark of UCS-2 unit space (see utf16_space).
 HIGH_SURROGATE = 0x01
@@ -85,14 +84,14 @@ def cut_parts(text: str, space: bytes, multi: int, pair: int) -> tuple[Segment, 
     Returns:
         The parts.
     """
-    new, count = _new, space.count  # hot path locals
+    count = space.count  # a hot path local
     total = len(space)
     # The first part, unrolled: most long messages have exactly two parts.
     end = multi - 1 if space[multi - 1] == pair else multi
     chars = end - count(pair, 0, end)  # a part's characters: units less pairs
-    first = new(Segment, (text[:chars], end, 0))
+    first = Segment((text[:chars], end, 0))
     if total - end <= multi:
-        return (first, new(Segment, (text[chars:], total - end, chars)))
+        return (first, Segment((text[chars:], total - end, chars)))
     segments = [first]
     append = segments.append
     start, offset = end, chars
@@ -101,10 +100,10 @@ def cut_parts(text: str, space: bytes, multi: int, pair: int) -> tuple[Segment, 
         if space[end - 1] == pair:  # the part would end inside a pair
             end -= 1
         chars = end - start - count(pair, start, end)
-        append(new(Segment, (text[offset : offset + chars], end - start, offset)))
+        append(Segment((text[offset : offset + chars], end - start, offset)))
         offset += chars
         start = end
-    append(new(Segment, (text[offset:], total - start, offset)))
+    append(Segment((text[offset:], total - start, offset)))
     return tuple(segments)
 
 
@@ -167,7 +166,7 @@ def surrogate_segments(text: str, total: int, multi: int) -> tuple[Segment, ...]
     # Characters before unit offset u: u minus one per pair starting before u.
     chars = [unit - bisect.bisect_left(starts, unit) for unit in units]
     return tuple(
-        _new(Segment, (text[start:end], end_unit - start_unit, start))
+        Segment((text[start:end], end_unit - start_unit, start))
         for (start, start_unit), (end, end_unit) in itertools.pairwise(
             zip(chars, units, strict=True)
         )
