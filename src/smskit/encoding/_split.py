@@ -28,6 +28,7 @@ from smskit.encoding._models import Segment
 __all__ = [
     "ASTRAL_RE",
     "HIGH_SURROGATE",
+    "HIGH_SURROGATE_MARKS",
     "count_parts",
     "cut_parts",
     "single_and_multi",
@@ -39,7 +40,7 @@ ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 
 # The pair mark of UCS-2 unit space (see utf16_space).
 HIGH_SURROGATE = 0x01
-_HIGH_SURROGATE_MARK = bytes(
+HIGH_SURROGATE_MARKS = bytes(
     HIGH_SURROGATE if 0xD8 <= byte <= 0xDB else 0 for byte in range(256)
 )
 
@@ -84,14 +85,14 @@ def cut_parts(text: str, space: bytes, multi: int, pair: int) -> tuple[Segment, 
     Returns:
         The parts.
     """
-    count = space.count  # a hot path local
+    count, segment = space.count, Segment  # hot path locals
     total = len(space)
     # The first part, unrolled: most long messages have exactly two parts.
     end = multi - 1 if space[multi - 1] == pair else multi
     chars = end - count(pair, 0, end)  # a part's characters: units less pairs
-    first = Segment((text[:chars], end, 0))
+    first = segment((text[:chars], end, 0))
     if total - end <= multi:
-        return (first, Segment((text[chars:], total - end, chars)))
+        return (first, segment((text[chars:], total - end, chars)))
     segments = [first]
     append = segments.append
     start, offset = end, chars
@@ -100,10 +101,10 @@ def cut_parts(text: str, space: bytes, multi: int, pair: int) -> tuple[Segment, 
         if space[end - 1] == pair:  # the part would end inside a pair
             end -= 1
         chars = end - start - count(pair, start, end)
-        append(Segment((text[offset : offset + chars], end - start, offset)))
+        append(segment((text[offset : offset + chars], end - start, offset)))
         offset += chars
         start = end
-    append(Segment((text[offset:], total - start, offset)))
+    append(segment((text[offset:], total - start, offset)))
     return tuple(segments)
 
 
@@ -138,7 +139,7 @@ def utf16_space(data: bytes) -> bytes:
         One byte per UTF-16 unit, for :func:`cut_parts` with ``pair=1``.
     """
     # The odd bytes are the units' high bytes; D8-DB is a high surrogate.
-    return data[1::2].translate(_HIGH_SURROGATE_MARK)
+    return data[1::2].translate(HIGH_SURROGATE_MARKS)
 
 
 def surrogate_segments(text: str, total: int, multi: int) -> tuple[Segment, ...]:
