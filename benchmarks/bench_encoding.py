@@ -124,25 +124,33 @@ def realistic(size: int) -> list[str]:
 def rates(
     functions: dict[str, Callable[[str], Any]], texts: list[str], seconds: float
 ) -> dict[str, float]:
-    """Best strings/s of each function, timed round-robin for ``seconds`` each.
+    """Strings/s of each function: the sum of its best time on each chunk.
 
-    Each round runs every function once over the whole corpus, in turn, so a
-    slow spell of a shared machine hits all of them alike; the best (least
-    disturbed) round of each is reported.
+    The corpus is cut into chunks of 100 texts. Each chunk is timed in
+    rounds, every function once per round in turn, so that a slow spell of a
+    shared machine hits all of them alike, and each function keeps its best
+    (least disturbed) time per chunk, as ``timeit`` advises. The rounds are
+    as many as fit in about ``seconds`` per function, and at least 5.
     """
-    best = dict.fromkeys(functions, float("inf"))
-    spent = 0.0
-    rounds = 0
-    while rounds < 3 or spent < seconds * len(functions):
-        for name, function in functions.items():
-            start = time.perf_counter()
-            for text in texts:
-                function(text)
-            elapsed = time.perf_counter() - start
-            best[name] = min(best[name], elapsed)
-            spent += elapsed
-        rounds += 1
-    return {name: len(texts) / elapsed for name, elapsed in best.items()}
+    chunks = [texts[start : start + 100] for start in range(0, len(texts), 100)]
+    one_round = sum(_timed(function, texts) for function in functions.values())
+    rounds = max(5, int(seconds * len(functions) / one_round))
+    total = dict.fromkeys(functions, 0.0)
+    for chunk in chunks:
+        best = dict.fromkeys(functions, float("inf"))
+        for _ in range(rounds):
+            for name, function in functions.items():
+                best[name] = min(best[name], _timed(function, chunk))
+        for name in functions:
+            total[name] += best[name]
+    return {name: len(texts) / elapsed for name, elapsed in total.items()}
+
+
+def _timed(function: Callable[[str], Any], texts: list[str]) -> float:
+    start = time.perf_counter()
+    for text in texts:
+        function(text)
+    return time.perf_counter() - start
 
 
 def peers() -> dict[str, tuple[Callable[[str], Any], Callable[[str], int]]]:
