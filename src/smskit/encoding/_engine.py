@@ -18,9 +18,11 @@ from typing import NamedTuple, TypeVar
 from smskit.encoding._graphemes import grapheme_bounds
 from smskit.encoding._gsm7 import (
     ASCII_SPACE,
+    BASIC,
     BASIC_ASCII_BYTES,
     DEFAULT_CODEC,
     ESC_BYTE,
+    EXTENSION,
     EXTENSION_ASCII_BYTES,
     SeptetCodec,
 )
@@ -65,6 +67,7 @@ _encode_utf16 = codecs.utf_16_le_encode
 # (the Greek capitals) and U+20xx (the euro sign). A text opening with any
 # other is UCS-2, settled without running the charmap codec over it.
 _GSM_HIGH_BYTES = frozenset((0x00, 0x03, 0x20))
+_GSM_CHARS = frozenset(BASIC + EXTENSION)
 
 
 Finish = Callable[[str, int, "bytes | None"], _T]
@@ -98,33 +101,36 @@ def classify(text: str, gsm: Finish[_T], ucs2: Finish[_T]) -> _T:  # noqa: PLR09
         if septets <= _SINGLE_GSM or septets == 2 * length:
             return gsm(text, septets, None)
         return gsm(text, septets, _ascii_space(raw, len(rest)))
-    try:
-        data = _encode_utf16(text)[0]
-    except UnicodeEncodeError:
-        return ucs2(text, -1, None)
-    if len(data) != 2 * length:  # astral characters, so UCS-2
-        units = len(data) >> 1
-        if units <= _SINGLE_UCS2 or units == 2 * length:
-            return ucs2(text, units, None)
-        # utf16_space(), inlined on this hot path.
-        return ucs2(text, units, data[1::2].translate(HIGH_SURROGATE_MARKS))
-    # Units of a script such as CJK, Arabic or Cyrillic show at a glance: look
-    # at the first, middle and last before running the charmap codec.
-    middle = length | 1  # the high byte of the middle unit
+    # A character from outside GSM-7 often shows at a glance: look at the
+    # first, middle and last before running the charmap codec over the text.
     if (
-        data[1] not in _GSM_HIGH_BYTES
-        or data[middle] not in _GSM_HIGH_BYTES
-        or data[-1] not in _GSM_HIGH_BYTES
+        text[0] not in _GSM_CHARS
+        or text[length >> 1] not in _GSM_CHARS
+        or text[-1] not in _GSM_CHARS
     ):
-        return ucs2(text, length, None)
+        return _ucs2_units(text, ucs2)
     # One byte per character, or none for a character outside the alphabet.
     data = _charmap_encode(text, "ignore", _DEFAULT_MAP)[0]
     if len(data) != length or 0 in data:  # NUL encodes to 0 but is not GSM
-        return ucs2(text, length, None)
+        return _ucs2_units(text, ucs2)
     septets = 2 * length - len(data.translate(None, _DEFAULT_TWO))
     if septets <= _SINGLE_GSM or septets in (length, 2 * length):
         return gsm(text, septets, None)
     return gsm(text, septets, _default_space(data, septets - length))
+
+
+def _ucs2_units(text: str, ucs2: Finish[_T]) -> _T:
+    """Hand a non-ASCII UCS-2 text on with its UTF-16 units and unit space."""
+    try:
+        data = _encode_utf16(text)[0]
+    except UnicodeEncodeError:
+        return ucs2(text, -1, None)
+    length = len(text)
+    units = len(data) >> 1
+    if units <= _SINGLE_UCS2 or units in (length, 2 * length):
+        return ucs2(text, units, None)
+    # utf16_space(), inlined on this hot path.
+    return ucs2(text, units, data[1::2].translate(HIGH_SURROGATE_MARKS))
 
 
 def _septets(text: str, septets: int, space: bytes | None) -> int:
