@@ -85,8 +85,25 @@ def from_alphabet(rng: random.Random, length: int, alphabet: str) -> str:
     return "".join(rng.choice(alphabet) for _ in range(length))
 
 
+# The kinds of text in the mixed corpus, in the order corpus() cycles through.
+KINDS = (
+    "GSM words",
+    "GSM words + escapes",
+    "all escapes",
+    "words + emoji",
+    "all emoji",
+    "CJK",
+    "Latin words, Arabic letter",
+    "Arabic",
+    "mixed scripts",
+)
+
+
 def corpus(size: int) -> list[str]:
-    """Seeded realistic and adversarial texts of 0 to 1600 characters."""
+    """Seeded realistic and adversarial texts of 0 to 1600 characters.
+
+    Text ``i`` is of kind ``KINDS[i % len(KINDS)]``.
+    """
     rng = random.Random(SEED)
     makers: list[Callable[[int], str]] = [
         lambda n: words(rng, n),
@@ -210,6 +227,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=2000, help="corpus size")
     parser.add_argument("--seconds", type=float, default=3.0, help="time per function")
+    parser.add_argument(
+        "--by-kind",
+        action="store_true",
+        help="also time analyze() against the fastest peer on each kind of text",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # sms-counter uses deprecated pydantic APIs
 
@@ -240,6 +262,30 @@ def main() -> None:
             print(
                 f"  {name}: segment count differs from smskit on {wrong}/{len(texts)}"
             )
+    if args.by_kind and found:
+        by_kind(corpus(args.size), found, args.seconds)
+
+
+def by_kind(
+    texts: list[str],
+    found: dict[str, tuple[Callable[[str], Any], Callable[[str], int]]],
+    seconds: float,
+) -> None:
+    """Print analyze() against the fastest peer for each kind of mixed text."""
+    print("\nanalyze() by kind of text (mixed corpus)")
+    for index, kind in enumerate(KINDS):
+        subset = texts[index :: len(KINDS)]
+        measured = rates(
+            {"analyze": analyze, **{name: fn for name, (fn, _) in found.items()}},
+            subset,
+            seconds / len(KINDS),
+        )
+        fastest = max(measured[name] for name in found)
+        chars = sum(map(len, subset)) / len(subset)
+        print(
+            f"  {kind:<28} mean {chars:5.0f} chars "
+            f"{measured['analyze']:>10,.0f} /s {measured['analyze'] / fastest:6.1f}x"
+        )
 
 
 if __name__ == "__main__":
