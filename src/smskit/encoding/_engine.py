@@ -45,7 +45,6 @@ __all__ = [
     "choose",
     "classify",
     "count_default",
-    "default_info",
     "default_septets",
     "gsm_info",
     "segments_for",
@@ -74,7 +73,7 @@ Finish = Callable[[str, int, "bytes | None"], _T]
 """What :func:`classify` hands a text to: ``(text, units, space)``."""
 
 
-def classify(text: str, gsm: Finish[_T], ucs2: Finish[_T]) -> _T:  # noqa: PLR0911
+def classify(text: str, gsm: Finish[_T], ucs2: Finish[_T]) -> _T:
     """Classify a text in the default alphabet and pass it on.
 
     Args:
@@ -268,11 +267,6 @@ def _ucs2_count(text: str, units: int, space: bytes | None) -> int:
     if space is None:
         return _even_count(text, units, _MULTI_UCS2)
     return count_parts(space, _MULTI_UCS2, HIGH_SURROGATE)
-
-
-def default_info(text: str) -> SegmentInfo:
-    """analyze() with the default options: the hot path."""
-    return classify(text, gsm_info, ucs2_info)
 
 
 def count_default(text: str) -> int:
