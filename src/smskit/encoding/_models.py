@@ -117,8 +117,8 @@ class Segment(_Record, tuple[str, int, int]):
     """
 
     __slots__ = ()
-    _fields = ("text", "units", "offset")
     __match_args__ = ("text", "units", "offset")
+    _fields = __match_args__
 
     @property
     def text(self) -> str:
@@ -216,15 +216,6 @@ class SegmentInfo(
     """
 
     __slots__ = ()
-    _fields = (
-        "text",
-        "encoding",
-        "segments",
-        "units_per_segment",
-        "smart_encoding",
-        "locking_shift",
-        "single_shift",
-    )
     __match_args__ = (
         "text",
         "encoding",
@@ -234,6 +225,7 @@ class SegmentInfo(
         "locking_shift",
         "single_shift",
     )
+    _fields = __match_args__
 
     @property
     def text(self) -> str:
