@@ -31,7 +31,6 @@ from smskit.encoding._national import Alphabet
 from smskit.encoding._split import (
     ASTRAL_RE,
     HIGH_SURROGATE,
-    HIGH_SURROGATE_MARKS,
     count_parts,
     cut_parts,
     single_and_multi,
@@ -62,10 +61,6 @@ _default_space, _ascii_space = DEFAULT_CODEC.space.build, ASCII_SPACE.build
 # str.encode("utf-16-le") goes through a Python-level wrapper; call the C
 # codec directly.
 _encode_utf16 = codecs.utf_16_le_encode
-# High bytes of the UTF-16 units that can be GSM: U+00xx (Latin-1), U+03xx
-# (the Greek capitals) and U+20xx (the euro sign). A text opening with any
-# other is UCS-2, settled without running the charmap codec over it.
-_GSM_HIGH_BYTES = frozenset((0x00, 0x03, 0x20))
 _GSM_CHARS = frozenset(BASIC + EXTENSION)
 
 
@@ -119,7 +114,7 @@ def classify(text: str, gsm: Finish[_T], ucs2: Finish[_T]) -> _T:
 
 
 def _ucs2_units(text: str, ucs2: Finish[_T]) -> _T:
-    """Hand a non-ASCII UCS-2 text on with its UTF-16 units and unit space."""
+    """Hand a UCS-2 text on with its UTF-16 units and, if needed, unit space."""
     try:
         data = _encode_utf16(text)[0]
     except UnicodeEncodeError:
@@ -128,8 +123,7 @@ def _ucs2_units(text: str, ucs2: Finish[_T]) -> _T:
     units = len(data) >> 1
     if units <= _SINGLE_UCS2 or units in (length, 2 * length):
         return ucs2(text, units, None)
-    # utf16_space(), inlined on this hot path.
-    return ucs2(text, units, data[1::2].translate(HIGH_SURROGATE_MARKS))
+    return ucs2(text, units, utf16_space(data))
 
 
 def _septets(text: str, septets: int, space: bytes | None) -> int:
@@ -199,16 +193,7 @@ def _lone_surrogate_parts(text: str) -> tuple[Segment, ...]:
 
 def _ucs2_parts(text: str) -> tuple[Segment, ...]:
     """Parts of any UCS-2 text."""
-    try:
-        data = _encode_utf16(text)[0]
-    except UnicodeEncodeError:
-        return _lone_surrogate_parts(text)
-    units = len(data) >> 1
-    if units <= _SINGLE_UCS2:
-        return (Segment((text, units, 0)),)
-    if units in (len(text), 2 * len(text)):
-        return _even_parts(text, units, _MULTI_UCS2)
-    return cut_parts(text, utf16_space(data), _MULTI_UCS2, HIGH_SURROGATE)
+    return _ucs2_units(text, ucs2_info).segments
 
 
 def _gsm_parts(

@@ -28,7 +28,6 @@ from smskit.encoding._models import Segment
 __all__ = [
     "ASTRAL_RE",
     "HIGH_SURROGATE",
-    "HIGH_SURROGATE_MARKS",
     "count_parts",
     "cut_parts",
     "single_and_multi",
@@ -40,7 +39,7 @@ ASTRAL_RE = re.compile("[\U00010000-\U0010ffff]")
 
 # The pair mark of UCS-2 unit space (see utf16_space).
 HIGH_SURROGATE = 0x01
-HIGH_SURROGATE_MARKS = bytes(
+_HIGH_SURROGATE_MARKS = bytes(
     HIGH_SURROGATE if 0xD8 <= byte <= 0xDB else 0 for byte in range(256)
 )
 
@@ -139,7 +138,7 @@ def utf16_space(data: bytes) -> bytes:
         One byte per UTF-16 unit, for :func:`cut_parts` with ``pair=1``.
     """
     # The odd bytes are the units' high bytes; D8-DB is a high surrogate.
-    return data[1::2].translate(HIGH_SURROGATE_MARKS)
+    return data[1::2].translate(_HIGH_SURROGATE_MARKS)
 
 
 def surrogate_segments(text: str, total: int, multi: int) -> tuple[Segment, ...]:
