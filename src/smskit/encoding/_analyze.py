@@ -8,12 +8,10 @@ from typing import Literal
 from smskit._exceptions import ConfigurationError, MessageTooLong
 from smskit.encoding._engine import (
     choose,
-    classify,
-    count_default,
+    default_count,
+    default_info,
     default_septets,
-    gsm_info,
     segments_for,
-    ucs2_info,
 )
 from smskit.encoding._gsm7 import NON_GSM_RE
 from smskit.encoding._models import (
@@ -106,7 +104,7 @@ def analyze(
             without the ``regex`` package.
     """
     if not smart_encoding and not national_languages and split == "3gpp":
-        return classify(text, gsm_info, ucs2_info)  # the hot path
+        return default_info(text)  # the hot path
     graphemes = _split_mode(split)
     alphabets = candidate_alphabets(resolve_languages(national_languages))
     info = segments_for(text, choose(text, alphabets), graphemes=graphemes)
@@ -167,7 +165,7 @@ def segment_count(
         encoded = smart_encode(text)
         if default_septets(encoded) >= 0:
             text = encoded
-    return count_default(text)
+    return default_count(text)
 
 
 def check_length(

@@ -4,8 +4,13 @@ The default path (default alphabet, 3GPP split) is the hot one. A text is
 classified with a few C-level operations (``str.isascii``, the UTF-16 codec,
 a charmap codec, ``bytes.translate``) and cut with one Python step per part,
 so its cost is the number of calls more than the length of the text: the
-order of the checks below puts the cheap, decisive ones first. National
-language tables and grapheme splitting take the general path.
+order of the checks puts the cheap, decisive ones first, and
+:func:`default_info` goes from text to analysis in one function, since on a
+typical message one more Python call costs about as much as a C pass over the
+whole text. :func:`default_count` makes the same decisions in the same order
+and counts instead; a property test holds the two together. National
+language tables and grapheme splitting take the general path
+(:func:`choose` and :func:`segments_for`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import codecs
 import itertools
 from collections.abc import Callable
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 from smskit.encoding._graphemes import grapheme_bounds
 from smskit.encoding._gsm7 import (
@@ -40,17 +45,12 @@ from smskit.encoding._split import (
 
 __all__ = [
     "Choice",
-    "Finish",
     "choose",
-    "classify",
-    "count_default",
+    "default_count",
+    "default_info",
     "default_septets",
-    "gsm_info",
     "segments_for",
-    "ucs2_info",
 ]
-
-_T = TypeVar("_T")
 
 _GSM7, _UCS2 = Encoding.GSM7, Encoding.UCS2
 _SINGLE_GSM, _MULTI_GSM = single_and_multi(gsm=True)
@@ -63,80 +63,123 @@ _default_space, _ascii_space = DEFAULT_CODEC.space.build, ASCII_SPACE.build
 _encode_utf16 = codecs.utf_16_le_encode
 _GSM_CHARS = frozenset(BASIC + EXTENSION)
 
+# Builds septet space from one byte per character and the number of pairs.
+_SpaceBuilder = Callable[[bytes, int], bytes]
 
-Finish = Callable[[str, int, "bytes | None"], _T]
-"""What :func:`classify` hands a text to: ``(text, units, space)``."""
 
-
-def classify(text: str, gsm: Finish[_T], ucs2: Finish[_T]) -> _T:
-    """Classify a text in the default alphabet and pass it on.
+def default_info(text: str) -> SegmentInfo:  # noqa: PLR0912 (one function on purpose)
+    """``analyze(text)`` with the default alphabet and the 3GPP split.
 
     Args:
         text: The text.
-        gsm: Called for a GSM-7 text with its septets.
-        ucs2: Called for a UCS-2 text with its UTF-16 units, or -1 when it
-            holds lone surrogates (see ``analyze()``).
 
     Returns:
-        What ``gsm`` or ``ucs2`` returns. Both also get the text in unit space
-        (for :func:`~smskit.encoding._split.cut_parts`) when it needs more
-        than one part and has two-unit characters, else ``None``.
+        The analysis.
     """
     length = len(text)
+    septets = -1  # until the text is known to be GSM-7
+    build_space: _SpaceBuilder
     if text.isascii():
-        raw = text.encode("ascii")
+        chars = text.encode("ascii")
         # Deleting the one-septet characters leaves the ones that are not.
-        rest = raw.translate(None, BASIC_ASCII_BYTES)
-        if not rest:
-            return gsm(text, length, None)
-        if rest.translate(None, EXTENSION_ASCII_BYTES):
-            return ucs2(text, length, None)
-        septets = length + len(rest)
-        if septets <= _SINGLE_GSM or septets == 2 * length:
-            return gsm(text, septets, None)
-        return gsm(text, septets, _ascii_space(raw, len(rest)))
-    # A character from outside GSM-7 often shows at a glance: look at the
-    # first, middle and last before running the charmap codec over the text.
-    if (
-        text[0] not in _GSM_CHARS
-        or text[length >> 1] not in _GSM_CHARS
-        or text[-1] not in _GSM_CHARS
-    ):
-        return _ucs2_units(text, ucs2)
-    # One byte per character, or none for a character outside the alphabet.
-    data = _charmap_encode(text, "ignore", _DEFAULT_MAP)[0]
-    if len(data) != length or 0 in data:  # NUL encodes to 0 but is not GSM
-        return _ucs2_units(text, ucs2)
-    septets = 2 * length - len(data.translate(None, _DEFAULT_TWO))
-    if septets <= _SINGLE_GSM or septets in (length, 2 * length):
-        return gsm(text, septets, None)
-    return gsm(text, septets, _default_space(data, septets - length))
+        rest = chars.translate(None, BASIC_ASCII_BYTES)
+        if not rest or not rest.translate(None, EXTENSION_ASCII_BYTES):
+            septets, build_space = length + len(rest), _ascii_space
+        units, utf16 = length, b""
+    else:
+        try:
+            utf16 = _encode_utf16(text)[0]
+        except UnicodeEncodeError:
+            return _lone_surrogate_info(text)
+        units = len(utf16) >> 1
+        # A character outside GSM-7 often shows at a glance: one above U+FFFF
+        # (two UTF-16 units), or a first, middle or last one from another
+        # script. Only a text that passes is worth a charmap pass.
+        if (
+            units == length
+            and text[0] in _GSM_CHARS
+            and text[length >> 1] in _GSM_CHARS
+            and text[-1] in _GSM_CHARS
+        ):
+            # One byte per character, or none for a character outside GSM-7.
+            chars = _charmap_encode(text, "ignore", _DEFAULT_MAP)[0]
+            if len(chars) == length and 0 not in chars:  # NUL is not GSM
+                septets = 2 * length - len(chars.translate(None, _DEFAULT_TWO))
+                build_space = _default_space
+    if septets >= 0:
+        if septets <= _SINGLE_GSM:
+            segments: tuple[Segment, ...] = (Segment((text, septets, 0)),)
+            return SegmentInfo((text, _GSM7, segments, _SINGLE_GSM, None, None, None))
+        if septets == length or septets == 2 * length:
+            segments = _even_parts(text, septets, _MULTI_GSM)
+        else:
+            space = build_space(chars, septets - length)
+            segments = cut_parts(text, space, _MULTI_GSM, ESC_BYTE)
+        return SegmentInfo((text, _GSM7, segments, _MULTI_GSM, None, None, None))
+    if units <= _SINGLE_UCS2:
+        segments = (Segment((text, units, 0)),)
+        return SegmentInfo((text, _UCS2, segments, _SINGLE_UCS2, None, None, None))
+    if units == length or units == 2 * length:
+        segments = _even_parts(text, units, _MULTI_UCS2)
+    else:
+        segments = cut_parts(text, utf16_space(utf16), _MULTI_UCS2, HIGH_SURROGATE)
+    return SegmentInfo((text, _UCS2, segments, _MULTI_UCS2, None, None, None))
 
 
-def _ucs2_units(text: str, ucs2: Finish[_T]) -> _T:
-    """Hand a UCS-2 text on with its UTF-16 units and, if needed, unit space."""
-    try:
-        data = _encode_utf16(text)[0]
-    except UnicodeEncodeError:
-        return ucs2(text, -1, None)
+def default_count(text: str) -> int:
+    """``segment_count(text)``: :func:`default_info`'s decisions, counted.
+
+    Args:
+        text: The text.
+
+    Returns:
+        The number of parts.
+    """
     length = len(text)
-    units = len(data) >> 1
-    if units <= _SINGLE_UCS2 or units in (length, 2 * length):
-        return ucs2(text, units, None)
-    return ucs2(text, units, utf16_space(data))
-
-
-def _septets(text: str, septets: int, space: bytes | None) -> int:
-    return septets
-
-
-def _not_gsm(text: str, units: int, space: bytes | None) -> int:
-    return -1
+    septets = -1
+    build_space: _SpaceBuilder
+    if text.isascii():
+        chars = text.encode("ascii")
+        rest = chars.translate(None, BASIC_ASCII_BYTES)
+        if not rest or not rest.translate(None, EXTENSION_ASCII_BYTES):
+            septets, build_space = length + len(rest), _ascii_space
+        units, utf16 = length, b""
+    else:
+        try:
+            utf16 = _encode_utf16(text)[0]
+        except UnicodeEncodeError:
+            return len(_lone_surrogate_parts(text))
+        units = len(utf16) >> 1
+        if (
+            units == length
+            and text[0] in _GSM_CHARS
+            and text[length >> 1] in _GSM_CHARS
+            and text[-1] in _GSM_CHARS
+        ):
+            chars = _charmap_encode(text, "ignore", _DEFAULT_MAP)[0]
+            if len(chars) == length and 0 not in chars:
+                septets = 2 * length - len(chars.translate(None, _DEFAULT_TWO))
+                build_space = _default_space
+    if septets >= 0:
+        if septets <= _SINGLE_GSM:
+            return 1
+        if septets == length or septets == 2 * length:
+            return _even_count(text, septets, _MULTI_GSM)
+        space = build_space(chars, septets - length)
+        return count_parts(space, _MULTI_GSM, ESC_BYTE)
+    if units <= _SINGLE_UCS2:
+        return 1
+    if units == length or units == 2 * length:
+        return _even_count(text, units, _MULTI_UCS2)
+    return count_parts(utf16_space(utf16), _MULTI_UCS2, HIGH_SURROGATE)
 
 
 def default_septets(text: str) -> int:
     """Return the septets ``text`` needs in the default alphabet, or -1."""
-    return classify(text, _septets, _not_gsm)
+    data = _charmap_encode(text, "ignore", _DEFAULT_MAP)[0]
+    if len(data) != len(text) or 0 in data:  # NUL encodes to 0 but is not GSM
+        return -1
+    return 2 * len(data) - len(data.translate(None, _DEFAULT_TWO))
 
 
 def _even_parts(text: str, units: int, multi: int) -> tuple[Segment, ...]:
@@ -191,9 +234,11 @@ def _lone_surrogate_parts(text: str) -> tuple[Segment, ...]:
     return surrogate_segments(text, units, _MULTI_UCS2)
 
 
-def _ucs2_parts(text: str) -> tuple[Segment, ...]:
-    """Parts of any UCS-2 text."""
-    return _ucs2_units(text, ucs2_info).segments
+def _lone_surrogate_info(text: str) -> SegmentInfo:
+    """The analysis of a text holding lone surrogates (see ``analyze()``)."""
+    segments = _lone_surrogate_parts(text)
+    capacity = _SINGLE_UCS2 if len(segments) == 1 else _MULTI_UCS2
+    return SegmentInfo((text, _UCS2, segments, capacity, None, None, None))
 
 
 def _gsm_parts(
@@ -209,54 +254,6 @@ def _gsm_parts(
         return _even_parts(text, septets, multi)
     space = codec.septet_space(codec.encode_known(text), septets)
     return cut_parts(text, space, multi, ESC_BYTE)
-
-
-def gsm_info(text: str, septets: int, space: bytes | None) -> SegmentInfo:
-    if septets <= _SINGLE_GSM:
-        segments: tuple[Segment, ...] = (Segment((text, septets, 0)),)
-        return SegmentInfo((text, _GSM7, segments, _SINGLE_GSM, None, None, None))
-    if space is None:
-        segments = _even_parts(text, septets, _MULTI_GSM)
-    else:
-        segments = cut_parts(text, space, _MULTI_GSM, ESC_BYTE)
-    return SegmentInfo((text, _GSM7, segments, _MULTI_GSM, None, None, None))
-
-
-def ucs2_info(text: str, units: int, space: bytes | None) -> SegmentInfo:
-    if 0 <= units <= _SINGLE_UCS2:
-        segments: tuple[Segment, ...] = (Segment((text, units, 0)),)
-        return SegmentInfo((text, _UCS2, segments, _SINGLE_UCS2, None, None, None))
-    if space is not None:
-        segments = cut_parts(text, space, _MULTI_UCS2, HIGH_SURROGATE)
-    elif units > 0:
-        segments = _even_parts(text, units, _MULTI_UCS2)
-    else:
-        segments = _lone_surrogate_parts(text)
-    capacity = _SINGLE_UCS2 if len(segments) == 1 else _MULTI_UCS2
-    return SegmentInfo((text, _UCS2, segments, capacity, None, None, None))
-
-
-def _gsm_count(text: str, septets: int, space: bytes | None) -> int:
-    if septets <= _SINGLE_GSM:
-        return 1
-    if space is None:
-        return _even_count(text, septets, _MULTI_GSM)
-    return count_parts(space, _MULTI_GSM, ESC_BYTE)
-
-
-def _ucs2_count(text: str, units: int, space: bytes | None) -> int:
-    if units < 0:
-        return len(_lone_surrogate_parts(text))
-    if units <= _SINGLE_UCS2:
-        return 1
-    if space is None:
-        return _even_count(text, units, _MULTI_UCS2)
-    return count_parts(space, _MULTI_UCS2, HIGH_SURROGATE)
-
-
-def count_default(text: str) -> int:
-    """segment_count() with the default alphabet and 3GPP split."""
-    return classify(text, _gsm_count, _ucs2_count)
 
 
 class Choice(NamedTuple):
@@ -313,7 +310,9 @@ def segments_for(text: str, choice: Choice, *, graphemes: bool) -> SegmentInfo:
     """
     alphabet = choice.alphabet
     if alphabet is None:
-        segments = _ucs2_parts(text)
+        # Not GSM-7 in the default alphabet either (always a candidate), so
+        # the default path cuts it as UCS-2.
+        segments = default_info(text).segments
         single, multi, two_unit = _SINGLE_UCS2, _MULTI_UCS2, ASTRAL_RE
     else:
         single, multi = alphabet.single_capacity, alphabet.multi_capacity
