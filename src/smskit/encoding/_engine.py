@@ -179,7 +179,7 @@ def default_septets(text: str) -> int:
     data = _charmap_encode(text, "ignore", _DEFAULT_MAP)[0]
     if len(data) != len(text) or 0 in data:  # NUL encodes to 0 but is not GSM
         return -1
-    return 2 * len(data) - len(data.translate(None, _DEFAULT_TWO))
+    return DEFAULT_CODEC.septets(data)
 
 
 def _even_parts(text: str, units: int, multi: int) -> tuple[Segment, ...]:
