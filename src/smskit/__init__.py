@@ -20,7 +20,9 @@ from smskit._core._policy import RetryPolicy
 from smskit._core._ratelimit import LocalLimiter, RateLimit
 from smskit._core._redis import RedisLimiter
 from smskit._exceptions import (
+    ArgumentTypeError,
     AuthenticationError,
+    ClientClosed,
     ConfigurationError,
     ConnectError,
     DeliveryUnknown,
@@ -29,10 +31,12 @@ from smskit._exceptions import (
     InvalidMessage,
     InvalidPhoneNumber,
     InvalidSenderId,
+    LimiterUnavailable,
     MessageTooLong,
     NotFound,
     NotSupported,
     OptedOut,
+    OptionTypeError,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
@@ -60,9 +64,11 @@ from smskit.encoding import (
 from smskit.phone import NumberPolicy, PhoneNumber, SenderId, to_e164
 
 __all__ = [
+    "ArgumentTypeError",
     "AsyncClient",
     "AuthenticationError",
     "Client",
+    "ClientClosed",
     "ConfigurationError",
     "ConnectError",
     "DEFAULT_LIMITS",
@@ -78,6 +84,7 @@ __all__ = [
     "InvalidMessage",
     "InvalidPhoneNumber",
     "InvalidSenderId",
+    "LimiterUnavailable",
     "LocalLimiter",
     "Message",
     "MessageTooLong",
@@ -86,6 +93,7 @@ __all__ = [
     "NotSupported",
     "NumberPolicy",
     "OptedOut",
+    "OptionTypeError",
     "PhoneNumber",
     "ProviderError",
     "ProviderUnavailable",

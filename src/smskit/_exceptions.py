@@ -6,9 +6,13 @@ SmsKitError
 │   ├── InvalidPhoneNumber           .number .reason
 │   ├── InvalidSenderId              .sender .reason
 │   ├── InvalidMessage               a model or send argument is wrong
+│   │   ├── ArgumentTypeError (+ TypeError)  an argument of the wrong type
 │   │   └── UnknownStatus            .value: not one of smskit's statuses
 │   ├── MessageTooLong               .segments .max_segments
 │   └── ConfigurationError           missing/invalid credentials or options
+│       └── OptionTypeError (+ TypeError)    an option of the wrong type
+├── ClientClosed (+ RuntimeError)    the client was closed; nothing was sent
+├── LimiterUnavailable               the shared rate limiter failed; nothing was sent
 ├── NotSupported                     the provider cannot do this
 ├── TransportError                   the network failed; httpx error on __cause__
 │   ├── ConnectError (+ ConnectionError)  never reached the provider
@@ -34,10 +38,15 @@ are built from facts (statuses, codes, reasons), never from request headers.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smskit.phone._types import PhoneNumberReason, SenderIdReason
 
 __all__ = [
+    "ArgumentTypeError",
     "AuthenticationError",
+    "ClientClosed",
     "ConfigurationError",
     "ConnectError",
     "DeliveryUnknown",
@@ -46,10 +55,12 @@ __all__ = [
     "InvalidMessage",
     "InvalidPhoneNumber",
     "InvalidSenderId",
+    "LimiterUnavailable",
     "MessageTooLong",
     "NotFound",
     "NotSupported",
     "OptedOut",
+    "OptionTypeError",
     "ProviderError",
     "ProviderUnavailable",
     "RateLimited",
@@ -98,7 +109,9 @@ class InvalidPhoneNumber(InvalidInput):
         reason: A short machine-readable cause, such as ``"too_short"``.
     """
 
-    def __init__(self, message: str, *, number: object = None, reason: str) -> None:
+    def __init__(
+        self, message: str, *, number: object = None, reason: PhoneNumberReason
+    ) -> None:
         super().__init__(message)
         self.number = number
         self.reason = reason
@@ -112,7 +125,9 @@ class InvalidSenderId(InvalidInput):
         reason: A short machine-readable cause, such as ``"too_long"``.
     """
 
-    def __init__(self, message: str, *, sender: object = None, reason: str) -> None:
+    def __init__(
+        self, message: str, *, sender: object = None, reason: SenderIdReason
+    ) -> None:
         super().__init__(message)
         self.sender = sender
         self.reason = reason
@@ -120,6 +135,10 @@ class InvalidSenderId(InvalidInput):
 
 class InvalidMessage(InvalidInput):
     """A message, event or send argument is invalid (for example an empty body)."""
+
+
+class ArgumentTypeError(InvalidMessage, TypeError):
+    """An argument has the wrong type, such as ``bytes`` where text belongs."""
 
 
 class UnknownStatus(InvalidMessage):
@@ -150,6 +169,26 @@ class MessageTooLong(InvalidInput):
 
 class ConfigurationError(InvalidInput):
     """Credentials or options are missing or invalid."""
+
+
+class OptionTypeError(ConfigurationError, TypeError):
+    """A client or provider option has the wrong type (``region=1``)."""
+
+
+class ClientClosed(SmsKitError, RuntimeError):
+    """The client was closed (`Client.close`, `AsyncClient.aclose`).
+
+    Raised before any request is made, so nothing was sent.
+    """
+
+
+class LimiterUnavailable(SmsKitError):
+    """The shared rate limiter (such as Redis) could not be asked in time.
+
+    smskit fails closed: without a reservation it does not send, so nothing
+    was sent and the message can be sent again later. The limiter's own
+    error is kept on ``__cause__``.
+    """
 
 
 class NotSupported(SmsKitError):

@@ -59,7 +59,7 @@ def errors() -> None:
     except smskit.DeliveryUnknown as error:
         assert_type(error.attempts, int)
     except smskit.InvalidPhoneNumber as error:
-        assert_type(error.reason, str)
+        assert_type(error.reason, smskit.phone.PhoneNumberReason)
     except ValueError:
         pass
 

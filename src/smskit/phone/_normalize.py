@@ -24,6 +24,7 @@ from smskit._exceptions import InvalidPhoneNumber
 from ._models import NON_GEOGRAPHIC_REGION, PhoneNumber, describe
 from ._parse import fail, number_type, valid_number
 from ._policy import NumberPolicy
+from ._types import PhoneNumberReason
 
 __all__ = ["NormalizeResult", "normalize_many", "parse", "to_e164"]
 
@@ -36,7 +37,7 @@ _PARSE_MEMO_SIZE = 1_024
 class _Failure(NamedTuple):
     """A cached rejection: enough to rebuild the exception."""
 
-    reason: str
+    reason: PhoneNumberReason
     message: str
 
     def error(self, number: object) -> InvalidPhoneNumber:
@@ -120,7 +121,7 @@ class NormalizeResult:
 
     number: str | None
     e164: str | None = None
-    reason: str | None = None
+    reason: PhoneNumberReason | None = None
     message: str | None = None
 
     @property
@@ -135,7 +136,7 @@ class NormalizeResult:
             return None
         # A failed result always has both; the fallbacks only satisfy typing.
         return InvalidPhoneNumber(
-            self.message or "", number=self.number, reason=self.reason or ""
+            self.message or "", number=self.number, reason=self.reason or "missing"
         )
 
     def unwrap(self) -> str:
