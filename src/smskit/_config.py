@@ -9,8 +9,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "block_real_sends",
+    "capture_regions",
     "captured_by",
     "is_testing",
+    "note_capture_region",
     "real_sends_blocked",
     "set_capture",
     "set_testing",
@@ -18,6 +20,9 @@ __all__ = [
 
 _switches = {"testing": False, "block_real_sends": False}
 _capture: list[Provider] = []
+# The default regions of the clients that sent while a capture was active, so
+# test helpers can read numbers the way the application's clients did.
+_capture_regions: set[str | None] = set()
 
 
 def set_testing(on: bool) -> None:
@@ -62,6 +67,7 @@ def set_capture(provider: Provider | None) -> None:
     through any smskit client lands in the test's sandbox.
     """
     _capture.clear()
+    _capture_regions.clear()
     if provider is not None:
         _capture.append(provider)
 
@@ -69,3 +75,13 @@ def set_capture(provider: Provider | None) -> None:
 def captured_by() -> Provider | None:
     """The provider every client currently sends to instead of its own."""
     return _capture[0] if _capture else None
+
+
+def note_capture_region(region: str | None) -> None:
+    """Remember the default region of a client that sent into the capture."""
+    _capture_regions.add(region)
+
+
+def capture_regions() -> frozenset[str | None]:
+    """The default regions of every client that sent into the current capture."""
+    return frozenset(_capture_regions)
