@@ -57,7 +57,7 @@ def test_providers_present_themselves_as_smskit_providers() -> None:
 
 
 def test_version_comes_from_package_metadata() -> None:
-    assert importlib.metadata.version("smskit") == smskit.__version__
+    assert importlib.metadata.version("smskit-sdk") == smskit.__version__
 
 
 def test_unknown_attribute() -> None:
@@ -66,7 +66,7 @@ def test_unknown_attribute() -> None:
 
 
 def test_py_typed_is_shipped() -> None:
-    files = importlib.metadata.files("smskit") or []
+    files = importlib.metadata.files("smskit-sdk") or []
     names = {file.name for file in files}
     # An editable install lists only its .pth; then check the source tree.
     if "py.typed" not in names:

@@ -7,7 +7,8 @@ phone numbers; test all of it offline.
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
 
 # The namespaces, so `import smskit` is enough for smskit.phone.to_e164(...) etc.
 from smskit import encoding as encoding
@@ -122,6 +123,10 @@ __all__ = [
     "to_e164",
 ]
 
+# A library leaves logging set-up to the application: without a handler of its
+# own, Python's last-resort handler would print smskit's records on stderr.
+logging.getLogger("smskit").addHandler(logging.NullHandler())
+
 # Objects defined in private modules present themselves as smskit.X in reprs,
 # tracebacks and the docs; names from public subpackages keep their home.
 for _name in __all__:
@@ -131,10 +136,17 @@ for _name in __all__:
 del _name, _obj
 
 
+_DISTRIBUTION = "smskit-sdk"
+"""smskit's name on the package index (``pip install smskit-sdk``)."""
+
+if TYPE_CHECKING:
+    __version__: str
+
+
 def __getattr__(name: str) -> Any:
     # Read the version lazily from the installed metadata (stamina does this).
     if name == "__version__":
         from importlib.metadata import version  # noqa: PLC0415 -- only on demand
 
-        return version("smskit")
+        return version(_DISTRIBUTION)
     raise AttributeError(f"module 'smskit' has no attribute {name!r}")

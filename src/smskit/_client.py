@@ -9,20 +9,26 @@ from __future__ import annotations
 import importlib.util
 import random
 import time
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import httpx
 
+from smskit import _checks as checks
 from smskit import encoding, phone
-from smskit._config import captured_by, is_testing, real_sends_blocked
+from smskit._config import (
+    captured_by,
+    is_testing,
+    note_capture_region,
+    real_sends_blocked,
+)
 from smskit._core._async import run_async
 from smskit._core._flow import NO_HOOKS, Operation, call_flow
 from smskit._core._hooks import Hooks
 from smskit._core._policy import RetryPolicy
 from smskit._core._ratelimit import Limiter, LocalLimiter, RateLimit
 from smskit._core._sync import run_sync
-from smskit._exceptions import ConfigurationError, InvalidMessage
+from smskit._exceptions import ClientClosed, ConfigurationError, OptionTypeError
 from smskit.providers._protocol import OutgoingMessage, Provider
 
 if TYPE_CHECKING:
@@ -68,24 +74,31 @@ class _ClientCore:
     ) -> None:
         if not _is_provider(provider):
             message = f"provider must be a smskit provider, not {provider!r}"
-            raise ConfigurationError(message)
+            raise OptionTypeError(message)
         if provider.transport is not None and http_client is not None:
             message = (
                 f"the {provider.name} provider runs in-process and brings its own "
                 "transport; do not pass http_client"
             )
             raise ConfigurationError(message)
-        if max_segments < 1:
-            raise ConfigurationError(f"max_segments must be >= 1, not {max_segments}")
         self._provider = provider
-        self._sender = sender
-        self._region = region
+        self._sender = None if sender is None else _sender_id(sender)
+        self._region = checks.region_code(region)
+        checks.instance("retry", retry, (RetryPolicy, type(None)))
         self._retry = retry or RetryPolicy()
+        checks.number(
+            "max_segments", max_segments, minimum=1, inclusive=True, integer=True
+        )
         self._max_segments = max_segments
         self._limiter = _limiter(rate_limit)
+        checks.instance("hooks", hooks, (Hooks, type(None)))
         self._hooks = hooks or NO_HOOKS
-        self._redact = not log_sensitive
+        self._redact = not checks.option_flag("log_sensitive", log_sensitive)
+        checks.instance(
+            "number_policy", number_policy, (phone.NumberPolicy, type(None))
+        )
         self._number_policy = number_policy
+        self._closed = False
         self._rng = random.Random()  # noqa: S311 -- backoff jitter only
 
     def __repr__(self) -> str:
@@ -108,28 +121,37 @@ class _ClientCore:
     ) -> OutgoingMessage:
         """Check the caller's input and turn it into an `OutgoingMessage`."""
         recipient = phone.to_e164(to, region=self._region, policy=self._number_policy)
-        if not _is_str(body):
-            raise InvalidMessage(f"body must be a string, not {type(body).__name__}")
-        if not body:
-            raise InvalidMessage("body is empty: an SMS needs some text")
-        _check_encodable(body)
-        info = encoding.analyze(body)
+        text = checks.body_text(body)
+        info = encoding.analyze(text)
         encoding.check_length(info, max_segments=self._max_segments)
-        chosen_sender = sender if sender is not None else self._sender
+        chosen_sender = self._sender if sender is None else _sender_id(sender)
         return OutgoingMessage(
             to=recipient,
-            body=body,
-            sender=None if chosen_sender is None else _sender_id(chosen_sender),
+            body=text,
+            sender=chosen_sender,
             encoding=info.encoding,
             segments=info.segment_count,
-            client_ref=client_ref,
-            status_callback=status_callback,
-            validity=validity,
+            client_ref=checks.client_ref(client_ref),
+            status_callback=checks.callback_url(status_callback),
+            validity=checks.validity(validity),
         )
+
+    def _check_open(self) -> None:
+        """Refuse work once the client is closed, before anything is sent."""
+        if self._closed:
+            message = (
+                f"this {type(self).__name__} is closed; create a new one "
+                "(or use it as a context manager) to send or fetch"
+            )
+            raise ClientClosed(message)
 
     def _active_provider(self) -> Provider:
         """The provider to use now: a test's capturing sandbox wins."""
-        return captured_by() or self._provider
+        captured = captured_by()
+        if captured is None:
+            return self._provider
+        note_capture_region(self._region)
+        return captured
 
     def _send_flow(
         self, outgoing: OutgoingMessage
@@ -163,11 +185,9 @@ class _ClientCore:
         return self._limiter.limit.cost_of(outgoing.segments)
 
     def _fetch_flow(self, message_id: str) -> Generator[Command, Outcome, Message]:
-        if not _is_text(message_id):
-            raise InvalidMessage(
-                f"message_id must be a non-empty string: {message_id!r}"
-            )
         provider = self._active_provider()
+        # Build once now, so a malformed id fails before any I/O.
+        provider.build_fetch(message_id)
         operation = Operation(
             provider=provider.name,
             build=lambda: _guarded(provider, provider.build_fetch(message_id)),
@@ -187,10 +207,23 @@ class _ClientCore:
         )
 
 
+_LIMITER_METHODS = ("reserve", "areserve", "pause", "apause")
+
+
 def _limiter(rate_limit: RateLimit | Limiter | None) -> Limiter | None:
-    if rate_limit is None or not isinstance(rate_limit, RateLimit):
-        return rate_limit
-    return LocalLimiter(rate_limit)
+    if rate_limit is None:
+        return None
+    if isinstance(rate_limit, RateLimit):
+        return LocalLimiter(rate_limit)
+    limit = getattr(rate_limit, "limit", None)
+    methods_ok = all(callable(getattr(rate_limit, m, None)) for m in _LIMITER_METHODS)
+    if not (methods_ok and isinstance(limit, RateLimit)):
+        message = (
+            "rate_limit must be a RateLimit or a limiter such as RedisLimiter, "
+            f"not {type(rate_limit).__name__}"
+        )
+        raise OptionTypeError(message)
+    return rate_limit
 
 
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -229,34 +262,27 @@ def _http2_available(http2: bool) -> bool:
     return True
 
 
-def _check_encodable(body: str) -> None:
-    """Refuse text no provider can receive (lone UTF-16 surrogates)."""
-    try:
-        body.encode("utf-8")
-    except UnicodeEncodeError as error:
-        code = ord(body[error.start])
-        message = (
-            f"body has a lone surrogate U+{code:04X} at index {error.start}; "
-            "it is not a character and cannot be sent"
-        )
-        raise InvalidMessage(message) from None
-
-
 def _is_provider(value: object) -> bool:
     # Checked at runtime too: a misplaced argument should fail here, clearly.
     return isinstance(value, Provider)
 
 
-def _is_str(value: object) -> bool:
-    return isinstance(value, str)
-
-
-def _is_text(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
 def _sender_id(value: str) -> str:
     return phone.SenderId.parse(value).value
+
+
+def _transport_options(
+    timeout: float | httpx.Timeout, limits: httpx.Limits, http2: bool
+) -> dict[str, Any]:
+    """Check the options of the HTTP client smskit creates, for both clients."""
+    if not isinstance(timeout, httpx.Timeout):
+        checks.number("timeout", timeout, minimum=0)
+    checks.instance("limits", limits, httpx.Limits)
+    return {
+        "timeout": timeout,
+        "limits": limits,
+        "http2": _http2_available(checks.option_flag("http2", http2)),
+    }
 
 
 class Client(_ClientCore):
@@ -314,12 +340,11 @@ class Client(_ClientCore):
             log_sensitive=log_sensitive,
             number_policy=number_policy,
         )
+        options = _transport_options(timeout, limits, http2)
+        checks.instance("http_client", http_client, (httpx.Client, type(None)))
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(
-            transport=provider.transport,
-            timeout=timeout,
-            limits=limits,
-            http2=_http2_available(http2),
+            transport=provider.transport, **options
         )
 
     def send(
@@ -352,6 +377,7 @@ class Client(_ClientCore):
             DeliveryUnknown: The provider may or may not have accepted it.
             ProviderError: The provider refused it.
         """
+        self._check_open()
         outgoing = self._outgoing(
             to=to,
             body=body,
@@ -369,10 +395,16 @@ class Client(_ClientCore):
             NotFound: The provider knows no such message.
             NotSupported: The provider has no lookup.
         """
+        self._check_open()
         return self._run(self._fetch_flow(message_id))
 
     def close(self) -> None:
-        """Close the HTTP client, unless it was passed in."""
+        """Close the client; later sends and fetches raise `ClientClosed`.
+
+        The HTTP client is closed too, unless it was passed in. Closing twice
+        is harmless.
+        """
+        self._closed = True
         if self._owns_http:
             self._http.close()
 
@@ -450,12 +482,11 @@ class AsyncClient(_ClientCore):
             log_sensitive=log_sensitive,
             number_policy=number_policy,
         )
+        options = _transport_options(timeout, limits, http2)
+        checks.instance("http_client", http_client, (httpx.AsyncClient, type(None)))
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(
-            transport=provider.transport,
-            timeout=timeout,
-            limits=limits,
-            http2=_http2_available(http2),
+            transport=provider.transport, **options
         )
 
     async def send(
@@ -469,6 +500,7 @@ class AsyncClient(_ClientCore):
         validity: dt.timedelta | None = None,
     ) -> Message:
         """Send one SMS; see `Client.send`."""
+        self._check_open()
         outgoing = self._outgoing(
             to=to,
             body=body,
@@ -481,10 +513,12 @@ class AsyncClient(_ClientCore):
 
     async def fetch(self, message_id: str) -> Message:
         """Look up a message's current state; see `Client.fetch`."""
+        self._check_open()
         return await self._run(self._fetch_flow(message_id))
 
     async def aclose(self) -> None:
-        """Close the HTTP client, unless it was passed in."""
+        """Close the client; see `Client.close`."""
+        self._closed = True
         if self._owns_http:
             await self._http.aclose()
 

@@ -17,6 +17,7 @@ import pytest
 
 import smskit
 from smskit.providers import OutgoingMessage
+from smskit._redact import mask_phone
 
 URL = "https://api.scripted.test/messages"
 SECRET = "s3cr3t-token-value"
@@ -288,7 +289,7 @@ async def test_logs_never_hold_secrets_numbers_or_bodies(
     assert SECRET not in text
     assert "+14155552671" not in text
     assert "4242" not in text
-    assert "+1415\u2022\u2022\u20222671" in text
+    assert mask_phone("+14155552671") in text
 
 
 async def test_log_sensitive_opts_in_to_full_numbers(

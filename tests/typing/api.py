@@ -71,3 +71,8 @@ def models() -> None:
     assert_type(inbound.keyword, str)
     outgoing = OutgoingMessage(to="+14155552671", body="hi")
     assert_type(outgoing.segments, int)
+
+
+def metadata() -> None:
+    assert_type(smskit.__version__, str)
+    assert_type(smskit.RateLimit.preset("twilio-long-code"), smskit.RateLimit)

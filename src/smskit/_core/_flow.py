@@ -150,6 +150,9 @@ def call_flow(
     rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
     started = clock()
     attempt = 0
+    # Once one attempt may have reached the provider, the SMS may be out: every
+    # later failure, even a clean "not sent", ends in DeliveryUnknown.
+    ambiguous = False
     while True:
         attempt += 1
         if operation.limit_key is not None:
@@ -168,6 +171,7 @@ def call_flow(
         try:
             return _parse(operation, outcome)
         except SmsKitError as error:
+            ambiguous = ambiguous or _is_ambiguous(error, operation)
             delay = _retry_delay(error, operation, policy, attempt, rng)
             past_deadline = (
                 delay is not None
@@ -175,7 +179,7 @@ def call_flow(
                 and clock() + delay - started > policy.deadline
             )
             if delay is None or past_deadline or attempt >= policy.max_attempts:
-                final = _final_error(error, operation, attempt)
+                final = _final_error(error, operation, attempt, ambiguous=ambiguous)
                 _give_up(operation, attempt, final, hooks)
                 raise final  # noqa: B904 -- the cause is already on the error
             _announce_retry(operation, attempt, delay, error, hooks)
@@ -263,7 +267,9 @@ def _announce_retry(
 def _give_up(
     operation: Operation[T], attempts: int, error: SmsKitError, hooks: Hooks
 ) -> None:
-    logger.warning(
+    # The caller receives this error as an exception: logging it at WARNING
+    # too would print it a second time (on stderr, with no logging set up).
+    logger.info(
         "%s %s failed after %d attempt(s): %s",
         operation.provider,
         operation.name,
@@ -345,16 +351,25 @@ def _retry_delay(
 
 
 def _final_error(
-    error: SmsKitError, operation: Operation[T], attempt: int
+    error: SmsKitError, operation: Operation[T], attempt: int, *, ambiguous: bool
 ) -> SmsKitError:
-    """The error to raise if this attempt is the last one."""
-    if not _is_ambiguous(error, operation):
+    """The error to raise if this attempt is the last one.
+
+    ``ambiguous`` says whether any attempt so far may have reached the
+    provider; then the last error, whatever it is, becomes the cause of a
+    `DeliveryUnknown`, because the message may already be out.
+    """
+    if not ambiguous:
         return error
     status = error.http_status if isinstance(error, ProviderError) else None
+    if _is_ambiguous(error, operation):
+        what = "it was not sent again to avoid a duplicate"
+    else:
+        what = "an earlier attempt may have reached it"
     message = (
         f"{operation.provider} may or may not have accepted the message "
-        f"(attempt {attempt}: {error}); it was not sent again to avoid a duplicate. "
-        "Check the provider's records before retrying."
+        f"(attempt {attempt}: {error}); {what}. "
+        "Check the provider's records before sending again."
     )
     unknown = DeliveryUnknown(
         message,

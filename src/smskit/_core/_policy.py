@@ -10,48 +10,46 @@ import datetime as dt
 import email.utils
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
+from smskit import _checks as checks
 from smskit._exceptions import ConfigurationError
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
 
 
-def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value > 0:
-        raise ConfigurationError(
-            f"RetryPolicy.{attribute.name} must be > 0, not {value!r}"
+def _number(
+    *,
+    minimum: float,
+    inclusive: bool = False,
+    integer: bool = False,
+    optional: bool = False,
+) -> Callable[[object, attrs.Attribute[Any], Any], None]:
+    """An attrs validator: a finite number (or ``None`` when ``optional``)."""
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if optional and value is None:
+            return
+        name = f"RetryPolicy.{attribute.name}"
+        checks.number(
+            name, value, minimum=minimum, inclusive=inclusive, integer=integer
         )
 
-
-def _not_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value >= 0:
-        raise ConfigurationError(
-            f"RetryPolicy.{attribute.name} must be >= 0, not {value!r}"
-        )
-
-
-def _at_least_one(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if value < 1:
-        raise ConfigurationError(
-            f"RetryPolicy.{attribute.name} must be >= 1, not {value!r}"
-        )
+    return validate
 
 
 def _jitter_range(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not 0 <= value < 1:
-        raise ConfigurationError(
-            f"RetryPolicy.{attribute.name} must be in [0, 1), not {value!r}"
-        )
+    name = f"RetryPolicy.{attribute.name}"
+    checks.number(name, value, minimum=0, inclusive=True)
+    if not value < 1:
+        raise ConfigurationError(f"{name} must be in [0, 1), not {value!r}")
 
 
-def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and not value > 0:
-        raise ConfigurationError(
-            f"RetryPolicy.{attribute.name} must be > 0, not {value!r}"
-        )
+def _flag(_: object, attribute: attrs.Attribute[bool], value: bool) -> None:
+    checks.option_flag(f"RetryPolicy.{attribute.name}", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -80,13 +78,19 @@ class RetryPolicy:
             deliver the same SMS twice.
     """
 
-    max_attempts: int = attrs.field(default=3, validator=_at_least_one)
-    initial_backoff: float = attrs.field(default=0.5, validator=_positive)
-    max_backoff: float = attrs.field(default=8.0, validator=_positive)
+    max_attempts: int = attrs.field(
+        default=3, validator=_number(minimum=1, inclusive=True, integer=True)
+    )
+    initial_backoff: float = attrs.field(default=0.5, validator=_number(minimum=0))
+    max_backoff: float = attrs.field(default=8.0, validator=_number(minimum=0))
     jitter: float = attrs.field(default=0.25, validator=_jitter_range)
-    deadline: float | None = attrs.field(default=60.0, validator=_optional_positive)
-    max_retry_after: float = attrs.field(default=60.0, validator=_not_negative)
-    retry_ambiguous_sends: bool = False
+    deadline: float | None = attrs.field(
+        default=60.0, validator=_number(minimum=0, optional=True)
+    )
+    max_retry_after: float = attrs.field(
+        default=60.0, validator=_number(minimum=0, inclusive=True)
+    )
+    retry_ambiguous_sends: bool = attrs.field(default=False, validator=_flag)
 
     @classmethod
     def never(cls) -> RetryPolicy:

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import attrs
 
+from smskit import _checks as checks
 from smskit._exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["Limiter", "LocalLimiter", "RateLimit"]
+__all__ = ["Limiter", "LocalLimiter", "RateLimit", "RateLimitPreset"]
 
 
 class Limiter(Protocol):
@@ -52,16 +53,39 @@ class Limiter(Protocol):
         ...
 
 
+RateLimitPreset = Literal[
+    "plivo",
+    "twilio-long-code",
+    "twilio-short-code",
+    "twilio-toll-free",
+    "vonage",
+]
+"""The names `RateLimit.preset` knows."""
+
+
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value > 0:
-        raise ConfigurationError(f"RateLimit.{attribute.name} must be > 0: {value!r}")
+    checks.number(f"RateLimit.{attribute.name}", value, minimum=0)
 
 
 def _burst(
     _: object, attribute: attrs.Attribute[float | None], value: float | None
 ) -> None:
-    if value is not None and not value >= 1:
-        raise ConfigurationError(f"RateLimit.{attribute.name} must be >= 1: {value!r}")
+    if value is not None:
+        checks.number(f"RateLimit.{attribute.name}", value, minimum=1, inclusive=True)
+
+
+def _one_of(
+    *choices: str,
+) -> Callable[[object, attrs.Attribute[str], str], None]:
+    """An attrs validator: one of ``choices`` (Literal types are not checked)."""
+
+    def validate(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+        if value not in choices:
+            known = " or ".join(repr(choice) for choice in choices)
+            message = f"RateLimit.{attribute.name} must be {known}, not {value!r}"
+            raise ConfigurationError(message)
+
+    return validate
 
 
 @attrs.frozen(kw_only=True)
@@ -81,11 +105,15 @@ class RateLimit:
 
     rate: float = attrs.field(validator=_positive)
     burst: float | None = attrs.field(default=None, validator=_burst)
-    per: Literal["account", "sender"] = "account"
-    cost: Literal["message", "segment"] = "message"
+    per: Literal["account", "sender"] = attrs.field(
+        default="account", validator=_one_of("account", "sender")
+    )
+    cost: Literal["message", "segment"] = attrs.field(
+        default="message", validator=_one_of("message", "segment")
+    )
 
     @classmethod
-    def preset(cls, name: str) -> RateLimit:
+    def preset(cls, name: RateLimitPreset) -> RateLimit:
         """A limit from a provider's published throughput.
 
         | name | limit | source |
@@ -101,7 +129,7 @@ class RateLimit:
         """
         try:
             return _PRESETS[name]
-        except KeyError:
+        except (KeyError, TypeError):
             known = ", ".join(sorted(_PRESETS))
             raise ConfigurationError(
                 f"no rate-limit preset {name!r}; one of: {known}"
@@ -122,7 +150,7 @@ class RateLimit:
         return float(max(segments, 1)) if self.cost == "segment" else 1.0
 
 
-_PRESETS = {
+_PRESETS: dict[str, RateLimit] = {
     "twilio-long-code": RateLimit(rate=1, burst=1, per="sender", cost="segment"),
     "twilio-toll-free": RateLimit(rate=3, burst=3, per="sender", cost="segment"),
     "twilio-short-code": RateLimit(rate=100, burst=100, per="sender", cost="segment"),

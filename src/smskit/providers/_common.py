@@ -1,17 +1,82 @@
-"""Helpers every provider shares: reading JSON answers, Retry-After."""
+"""Helpers every provider shares: ids in URL paths, JSON answers, Retry-After."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import urllib.parse
 from typing import Any
 
 import httpx
 
 from smskit._core._policy import parse_retry_after
-from smskit._exceptions import ProviderError, ProviderUnavailable
+from smskit._exceptions import (
+    ArgumentTypeError,
+    InvalidMessage,
+    ProviderError,
+    ProviderUnavailable,
+)
 
-__all__ = ["read_json", "retry_after_seconds"]
+__all__ = ["MAX_ID_LENGTH", "SAFE_ID", "path_id", "read_json", "retry_after_seconds"]
+
+MAX_ID_LENGTH = 128
+"""The longest id any provider path takes; longer ones are refused unsent."""
+
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+"""Letters, digits and ``. _ ~ -``, starting with a letter or digit: no id
+drawn from it can add a path segment, a query or a fragment, or be ``..``."""
+
+
+def path_id(
+    provider: str,
+    value: object,
+    *,
+    what: str = "message id",
+    alphabet: re.Pattern[str] = SAFE_ID,
+    max_length: int = MAX_ID_LENGTH,
+) -> str:
+    """Check an id that goes into a URL path, and return it ready to paste.
+
+    Every provider puts ids into URL paths through this function, so an id can
+    never shape the URL: ``"SM1?admin=1"`` or ``"../../Accounts"`` are refused
+    before any request is built. ``alphabet`` is the provider's id pattern
+    (matched in full); the result is also percent-encoded, so a looser
+    alphabet still cannot leave its path segment.
+
+    Args:
+        provider: The provider's name, for the error.
+        value: The id as the caller gave it.
+        what: What the id names, for the error.
+        alphabet: The provider's id pattern.
+        max_length: The longest id accepted.
+
+    Returns:
+        The id, percent-encoded for one path segment.
+
+    Raises:
+        ArgumentTypeError: The id is not a string.
+        InvalidMessage: The id is empty, too long or outside the alphabet.
+    """
+    if not isinstance(value, str):
+        message = f"{what} must be a str, not {type(value).__name__}"
+        raise ArgumentTypeError(message)
+    if not value.strip():
+        raise InvalidMessage(f"{what} is empty")
+    if len(value) > max_length:
+        message = (
+            f"{what} is {len(value)} characters long; "
+            f"{provider} ids have at most {max_length}"
+        )
+        raise InvalidMessage(message)
+    if alphabet.fullmatch(value) is None or value in {".", ".."}:
+        shown = value if len(value) <= 40 else f"{value[:36]}…"
+        message = (
+            f"{shown!r} is not a {provider} {what}: it holds characters "
+            f"{provider} ids never hold"
+        )
+        raise InvalidMessage(message)
+    return urllib.parse.quote(value, safe="")
 
 
 def read_json(provider: str, response: httpx.Response) -> dict[str, Any]:

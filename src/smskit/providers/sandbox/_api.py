@@ -17,7 +17,7 @@ from smskit._exceptions import (
     RejectedMessage,
 )
 from smskit._models import Message
-from smskit.providers._common import read_json, retry_after_seconds
+from smskit.providers._common import path_id, read_json, retry_after_seconds
 from smskit.providers._protocol import OutgoingMessage
 
 __all__ = ["build_fetch", "build_send", "parse_fetch", "parse_send"]
@@ -64,9 +64,8 @@ def build_send(base_url: str, api_key: str, message: OutgoingMessage) -> httpx.R
 
 def build_fetch(base_url: str, api_key: str, message_id: str) -> httpx.Request:
     """Make the ``GET /messages/{id}`` request."""
-    return httpx.Request(
-        "GET", f"{base_url}/messages/{message_id}", headers=_headers(api_key)
-    )
+    path = path_id(NAME, message_id)
+    return httpx.Request("GET", f"{base_url}/messages/{path}", headers=_headers(api_key))
 
 
 def parse_send(response: httpx.Response) -> Message:
