@@ -58,6 +58,12 @@ DEFAULT_NUMBER_POLICY = phone.NumberPolicy()
 class _ClientCore:
     """Everything the two clients share: configuration, checks, flows."""
 
+    MAX_CLIENT_REF_LENGTH = checks.MAX_CLIENT_REF_LENGTH
+    """The longest ``client_ref`` accepted (40 characters, Vonage's limit)."""
+
+    MAX_STATUS_CALLBACK_LENGTH = checks.MAX_STATUS_CALLBACK_LENGTH
+    """The longest ``status_callback`` URL accepted (2,000 characters)."""
+
     def __init__(
         self,
         provider: Provider,
