@@ -295,7 +295,8 @@ class Client(_ClientCore):
     """Send and track SMS through a provider, with blocking I/O.
 
     Use it as a context manager, or call `close` when done. One client is
-    safe to share between threads.
+    safe to share between threads. Every option is checked here, so a wrong
+    one fails at construction, not at the first send.
 
     Args:
         provider: Where messages go, such as `smskit.providers.Sandbox()`.
@@ -378,8 +379,14 @@ class Client(_ClientCore):
 
         Raises:
             InvalidPhoneNumber: ``to`` is not a valid number.
-            InvalidMessage: ``body`` is empty.
+            InvalidSenderId: ``sender`` is not a valid sender.
+            ArgumentTypeError: An argument has the wrong type.
+            InvalidMessage: ``body`` is empty, only whitespace or holds a
+                control character; ``status_callback``, ``client_ref`` or
+                ``validity`` breaks its rule (see the Errors guide).
             MessageTooLong: ``body`` needs more than ``max_segments`` segments.
+            ClientClosed: The client was closed.
+            LimiterUnavailable: The shared rate limiter could not be asked.
             DeliveryUnknown: The provider may or may not have accepted it.
             ProviderError: The provider refused it.
         """
@@ -397,7 +404,14 @@ class Client(_ClientCore):
     def fetch(self, message_id: str) -> Message:
         """Look up a message's current state at the provider.
 
+        Args:
+            message_id: The provider's id of the message.
+
         Raises:
+            ArgumentTypeError: ``message_id`` is not a string.
+            InvalidMessage: ``message_id`` is empty, too long or not in the
+                provider's id alphabet; nothing was sent.
+            ClientClosed: The client was closed.
             NotFound: The provider knows no such message.
             NotSupported: The provider has no lookup.
         """
