@@ -263,7 +263,7 @@ def _http2_available(http2: bool) -> bool:
     if not http2:
         return False
     if importlib.util.find_spec("h2") is None:
-        message = "http2=True needs the h2 package: pip install 'smskit[http2]'"
+        message = "http2=True needs the h2 package: pip install 'smskit-sdk[http2]'"
         raise ConfigurationError(message)
     return True
 
@@ -306,7 +306,7 @@ class Client(_ClientCore):
         max_segments: Refuse texts longer than this many segments.
         timeout: Seconds, or an `httpx.Timeout`; connect 5 s, read 30 s by default.
         limits: Connection-pool limits (100 connections, 20 kept alive).
-        http2: Use HTTP/2 where the provider offers it (``smskit[http2]``).
+        http2: Use HTTP/2 where the provider offers it (``smskit-sdk[http2]``).
         http_client: Your own `httpx.Client`; smskit will not close it.
         rate_limit: Pace sends: a `RateLimit` (kept in this process) or a
             limiter such as `RedisLimiter` shared between processes.
@@ -461,7 +461,7 @@ class AsyncClient(_ClientCore):
         max_segments: Refuse texts longer than this many segments.
         timeout: Seconds, or an `httpx.Timeout`; connect 5 s, read 30 s by default.
         limits: Connection-pool limits (100 connections, 20 kept alive).
-        http2: Use HTTP/2 where the provider offers it (``smskit[http2]``).
+        http2: Use HTTP/2 where the provider offers it (``smskit-sdk[http2]``).
         http_client: Your own `httpx.AsyncClient`; smskit will not close it.
         rate_limit: Pace sends: a `RateLimit` (kept in this process) or a
             limiter such as `RedisLimiter` shared between processes.
