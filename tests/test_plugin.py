@@ -159,3 +159,149 @@ def test_guard_is_off_by_default(pytester: pytest.Pytester) -> None:
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_misspelt_marker_stops_the_run_and_names_the_keyword(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_marked="""
+        import pytest
+
+        pytestmark = pytest.mark.smskit(regoin="US")
+
+        @pytest.mark.smskit(seed=1, colour="red", size=2)
+        def test_a(smskit_client):
+            pass
+
+        def test_without_fixtures():
+            pass
+
+        @pytest.mark.smskit("US")
+        def test_positional():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert pytest.ExitCode.USAGE_ERROR == result.ret
+    known = "it accepts faults, outcomes, region, seed, sender"
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: test_marked.py::test_a: @pytest.mark.smskit got unknown "
+            f"keywords 'colour', 'size'; {known}",
+            "ERROR: test_marked.py::test_a (and 2 more): @pytest.mark.smskit got "
+            f"unknown keyword 'regoin'; {known}",
+            "ERROR: test_marked.py::test_positional: @pytest.mark.smskit takes "
+            "keyword arguments only (faults, outcomes, region, seed, sender)",
+        ]
+    )
+    result.assert_outcomes()  # nothing ran
+
+
+def test_a_marker_added_while_the_test_runs_is_checked_too(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture
+        def late_marker(request):
+            request.applymarker(pytest.mark.smskit(sead=3))
+
+        def test_late(late_marker, smskit_sandbox):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.smskit got unknown keyword 'sead'; it accepts faults*"]
+    )
+
+
+def test_outbox_reads_national_numbers_in_the_region_the_test_knows(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\nsmskit_region = GB\n")
+    pytester.makepyfile(
+        """
+        import pytest
+        import smskit
+
+        def app_sends(to, region):
+            with smskit.Client(smskit.providers.Sandbox(), region=region) as client:
+                client.send(to=to, body="hi")
+
+        @pytest.mark.smskit(region="US")
+        def test_the_marker_wins(smskit_outbox, smskit_client):
+            app_sends("+447911123456", "GB")
+            smskit_client.send(to="(415) 555-2671", body="hi")  # read in US
+            smskit_outbox.assert_sent(to="415 555 2671")
+
+        def test_the_ini_option_applies(smskit_outbox, smskit_client):
+            smskit_client.send(to="07911 123456", body="hi")  # read in GB
+            smskit_outbox.assert_sent(to="07911 123456")
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_outbox_uses_the_clients_region_or_says_why_it_cannot(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import smskit
+
+        def app_sends(to, region):
+            with smskit.Client(smskit.providers.Sandbox(), region=region) as client:
+                client.send(to=to, body="hi")
+
+        def test_one_region(smskit_outbox):
+            app_sends("(415) 555-2671", "US")
+            smskit_outbox.assert_sent(to="(415) 555-2671")
+
+        def test_two_regions(smskit_outbox):
+            app_sends("(415) 555-2671", "US")
+            app_sends("07911 123456", "GB")
+            smskit_outbox.assert_sent(to="(415) 555-2671")
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E   *AssertionError: cannot read to='(415) 555-2671': it has no country "
+            "code and the clients that sent used different regions (GB, US); "
+            "write it in E.164 form*",
+        ]
+    )
+
+
+def test_failures_point_at_the_test_not_at_smskit(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_wrong_number(smskit_outbox, smskit_client):
+            smskit_client.send(to="+14155552671", body="hi")
+            smskit_outbox.assert_sent(to="+14155550100")
+
+        def test_unreadable_number(smskit_outbox):
+            smskit_outbox.assert_sent(to="(415) 555-2671")
+
+        def test_something_sent(smskit_outbox, smskit_client):
+            smskit_client.send(to="+14155552671", body="hi")
+            smskit_outbox.assert_nothing_sent()
+        """
+    )
+    helper_frames = ["def assert_sent(", "def assert_nothing_sent(", "def _normalize("]
+    result = pytester.runpytest("-p", "no:cacheprovider", "--tb=long")
+    result.assert_outcomes(failed=3)
+    output = result.stdout.str()
+    assert "_outbox.py" not in output
+    assert [] == [frame for frame in helper_frames if frame in output]
+    # The frames are there to hide: --full-trace shows them.
+    full = pytester.runpytest("-p", "no:cacheprovider", "--tb=long", "--full-trace")
+    assert helper_frames == [
+        frame for frame in helper_frames if frame in full.stdout.str()
+    ]

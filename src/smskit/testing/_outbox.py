@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from smskit import phone
+from smskit._config import capture_regions, captured_by
 from smskit._exceptions import InvalidPhoneNumber
 from smskit._models import Status
 
@@ -18,9 +19,16 @@ __all__ = ["Outbox"]
 class Outbox:
     """A view of a sandbox's sent messages for tests.
 
+    A number given without ``+`` (such as ``"(415) 555-2671"``) is read in
+    ``region`` when one is given. Otherwise, while the sandbox captures a
+    test's sends, it is read in the default region of the clients that sent:
+    when they all used one region, that one; when none had a region, or they
+    had different ones, the helper fails and says so, rather than guess.
+
     Args:
         sandbox: The sandbox to read from.
-        region: Region for numbers given to `assert_sent` without ``+``.
+        region: Region for numbers given to `assert_sent` and `sent_to`
+            without ``+``; it overrides the clients' regions.
     """
 
     def __init__(self, sandbox: Sandbox, *, region: str | None = None) -> None:
@@ -39,7 +47,13 @@ class Outbox:
         return self.sandbox.outbox
 
     def sent_to(self, to: str) -> list[Message]:
-        """Messages sent to ``to`` (any format `smskit.phone` accepts)."""
+        """Messages sent to ``to`` (any format `smskit.phone` accepts).
+
+        Raises:
+            AssertionError: ``to`` has no country code and no single region
+                to read it in is known.
+        """
+        __tracebackhide__ = True
         number = self._normalize(to)
         return [message for message in self.messages if message.to == number]
 
@@ -68,8 +82,10 @@ class Outbox:
 
         Raises:
             AssertionError: Nothing (or not ``count`` messages) matched; the
-                message lists what was sent instead.
+                message lists what was sent instead. Also when ``to`` has no
+                country code and no single region to read it in is known.
         """
+        __tracebackhide__ = True
         number = None if to is None else self._normalize(to)
         status = None if status is None else Status.parse(status)
         matches = [
@@ -104,16 +120,55 @@ class Outbox:
         Raises:
             AssertionError: Something was sent; the message lists it.
         """
+        __tracebackhide__ = True
         if self.messages:
             raise AssertionError(f"expected no SMS; {self._summary()}")
 
     def _normalize(self, number: str) -> str:
+        """``number`` in E.164, as the client that sent to it wrote it."""
+        __tracebackhide__ = True
+        region = self._region
+        if region is None:
+            try:
+                return phone.to_e164(number)
+            except InvalidPhoneNumber as error:
+                if error.reason != "needs_region":
+                    return number  # compare as given: the assertion lists it
+            region = self._clients_region(number)
         try:
-            return phone.to_e164(number, region=self._region)
-        except InvalidPhoneNumber:
-            return number  # compare as given: the assertion will say it is absent
+            return phone.to_e164(number, region=region)
+        except InvalidPhoneNumber as error:
+            if error.reason == "unknown_region":
+                raise  # the test's region is wrong, not the number
+            return number
+
+    def _clients_region(self, number: str) -> str:
+        """The one default region of the clients that sent into this sandbox.
+
+        Raises:
+            AssertionError: No client with a region sent here, or clients
+                with different regions did.
+        """
+        __tracebackhide__ = True
+        captured = captured_by() is self.sandbox
+        regions = sorted(r for r in capture_regions() if r is not None)
+        if captured and len(regions) == 1:
+            return regions[0]
+        if not captured:
+            why = "this sandbox is not capturing a test's sends, so no region is known"
+        elif not regions:
+            why = "no client that sent into this test's sandbox had a region"
+        else:
+            why = f"the clients that sent used different regions ({', '.join(regions)})"
+        raise AssertionError(
+            f"cannot read to={number!r}: it has no country code and {why}; write "
+            "it in E.164 form (such as '+14155552671'), or give the outbox a "
+            "region (Outbox(sandbox, region='US'), @pytest.mark.smskit(region="
+            f"'US') or the smskit_region ini option); {self._summary()}"
+        )
 
     def _summary(self) -> str:
+        __tracebackhide__ = True
         if not self.messages:
             return "the outbox is empty"
         lines = [
@@ -124,6 +179,7 @@ class Outbox:
 
 
 def _describe(**criteria: object) -> str:
+    __tracebackhide__ = True
     given = [
         f"{name}={value!r}" for name, value in criteria.items() if value is not None
     ]
