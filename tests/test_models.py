@@ -6,9 +6,12 @@ import datetime as dt
 import json
 import pickle
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import smskit
 from smskit import InboundMessage, Message, Status, StatusEvent
@@ -47,6 +50,35 @@ def event(status: str, *, at: int = 1, **changes: object) -> StatusEvent:
     }
     fields.update(changes)
     return StatusEvent(**fields)  # type: ignore[arg-type]
+
+
+def make_inbound(**changes: object) -> InboundMessage:
+    fields: dict[str, object] = {
+        "id": "IN1",
+        "provider": "sandbox",
+        "sender": "+14155552671",
+        "to": "+15005550006",
+        "body": "stop please",
+        "received_at": T0,
+        "segments": 1,
+    }
+    fields.update(changes)
+    return InboundMessage(**fields)  # type: ignore[arg-type]
+
+
+Model = Message | StatusEvent | InboundMessage
+# One of each model, all about the number +14155552671.
+MODELS: list[Model] = [
+    make_message(),
+    event("delivered", to="+14155552671", sender="ACME", price="0.01", currency="USD"),
+    make_inbound(),
+]
+MODEL_IDS = ["message", "event", "inbound"]
+KNOWN_FIELDS = frozenset(
+    field.name
+    for cls in (Message, StatusEvent, InboundMessage)
+    for field in attrs.fields(cls)
+)
 
 
 class TestStatus:
@@ -163,12 +195,64 @@ class TestMessageValidation:
 
     def test_keyword_only(self) -> None:
         with pytest.raises(TypeError):
-            Message("SM1", "sandbox", "+1", status="queued")  # type: ignore[misc]
+            Message("SM1", "sandbox", "+1", status="queued")  # type: ignore[call-arg]
 
     def test_raw_is_kept_out_of_repr_and_equality(self) -> None:
         message = make_message(raw={"secret-ish": "payload"})
         assert "payload" not in repr(message)
         assert make_message(raw={"other": 1}) == message
+
+
+class TestRepr:
+    @pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
+    def test_numbers_are_masked_and_bodies_left_out(self, model: Model) -> None:
+        text = repr(model)
+        assert "+1\u2022\u2022\u20222671" in text
+        assert "415" not in text
+        assert "5552671" not in text
+        for body in ("Hello", "stop"):
+            assert body not in text
+
+    def test_message_repr(self) -> None:
+        text = repr(make_message(body="Your code is 4242"))
+        assert text.startswith("Message(id='SM1', provider='sandbox', ")
+        assert "to='+1\u2022\u2022\u20222671'" in text
+        assert "sender='+1\u2022\u2022\u20220006'" in text
+        assert "body=<17 characters>" in text
+        assert "4242" not in text
+        assert "client_ref='order-1'" in text  # everything else is shown
+
+    def test_inbound_repr(self) -> None:
+        text = repr(make_inbound(to="12345", body="STOP"))
+        assert "sender='+1\u2022\u2022\u20222671'" in text
+        assert "to='\u2022\u2022\u20225'" in text  # short codes are masked too
+        assert "body=<4 characters>" in text
+        assert "STOP" not in text
+
+    def test_alphanumeric_sender_is_shown(self) -> None:
+        assert "sender='ACME'" in repr(make_message(sender="ACME"))
+
+    def test_missing_values_stay_none(self) -> None:
+        text = repr(make_message(sender=None, body=None))
+        assert "sender=None" in text
+        assert "body=None" in text
+        text = repr(event("sent"))
+        assert "to=None, sender=None" in text
+
+    def test_unvalidated_fields_of_other_types_are_masked(self) -> None:
+        # StatusEvent.to and InboundMessage.body are not checked at runtime.
+        text = repr(event("sent", to=14155552671))
+        assert "to='\u2022\u2022\u20222671'" in text
+        assert "body=<int>" in repr(make_inbound(body=5))
+
+    def test_equality_and_hash_see_the_full_values(self) -> None:
+        first, second = make_message(body="code 1111"), make_message(body="code 2222")
+        assert repr(first) == repr(second)
+        assert first != second
+        assert make_message(to="+14155550000") != make_message()
+        assert hash(make_message()) == hash(make_message())
+        assert make_inbound() == make_inbound()
+        assert {make_inbound(), make_inbound(body="other")} != {make_inbound()}
 
 
 class TestApply:
@@ -231,23 +315,65 @@ class TestSerialization:
         assert status_event == StatusEvent.from_dict(
             json.loads(json.dumps(status_event.to_dict()))
         )
-        inbound = InboundMessage(
-            id="IN1",
-            provider="sandbox",
-            sender="+14155552671",
-            to="+15005550006",
-            body="stop please",
-            received_at=T0,
-            segments=1,
-        )
+        inbound = make_inbound()
         assert inbound == InboundMessage.from_dict(
             json.loads(json.dumps(inbound.to_dict()))
         )
 
-    def test_unknown_field_is_an_error(self) -> None:
-        data = make_message().to_dict() | {"colour": "blue"}
-        with pytest.raises(smskit.InvalidMessage, match="unknown fields: colour"):
+    @pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
+    def test_unknown_fields_are_ignored(self, model: Model) -> None:
+        # A record written by a newer smskit, read by this one.
+        data = model.to_dict() | {"colour": "blue", "attempts": [1, {"a": None}]}
+        again = type(model).from_dict(json.loads(json.dumps(data)))
+        assert model == again
+        assert model.to_dict() == again.to_dict()
+
+    @given(
+        extra=st.dictionaries(
+            st.one_of(st.text(), st.integers(), st.none()).filter(
+                lambda key: key not in KNOWN_FIELDS
+            ),
+            st.one_of(st.none(), st.booleans(), st.floats(), st.text(), st.binary()),
+            max_size=5,
+        )
+    )
+    def test_unknown_keys_never_raise(self, extra: dict[object, object]) -> None:
+        for model in MODELS:
+            data: dict[Any, object] = {**extra, **model.to_dict()}
+            assert model == type(model).from_dict(data)
+
+    @pytest.mark.parametrize(
+        ("field", "value", "error"),
+        [
+            ("id", 5, smskit.InvalidMessage),
+            ("to", "  ", smskit.InvalidMessage),
+            ("body", 42, smskit.InvalidMessage),
+            ("body", "", smskit.InvalidMessage),
+            ("status", "on its way", smskit.UnknownStatus),
+            ("status", 5, smskit.UnknownStatus),
+            ("encoding", "UTF-8", smskit.InvalidMessage),
+            ("segments", "1", smskit.InvalidMessage),
+            ("created_at", "yesterday", smskit.InvalidMessage),
+            ("created_at", 5, smskit.InvalidMessage),
+            ("created_at", "2026-06-01T12:00:00", smskit.InvalidMessage),  # naive
+            ("price", "free", smskit.InvalidMessage),
+        ],
+    )
+    def test_known_fields_of_the_wrong_type_still_raise(
+        self, field: str, value: object, error: type[smskit.InvalidMessage]
+    ) -> None:
+        data = make_message().to_dict() | {field: value, "colour": "blue"}
+        with pytest.raises(smskit.InvalidMessage, match=field) as info:
             Message.from_dict(data)
+        assert error is type(info.value)
+
+    @pytest.mark.parametrize("data", [None, [("id", "SM1")], '{"id": "SM1"}', 5])
+    @pytest.mark.parametrize("model", [Message, StatusEvent, InboundMessage])
+    def test_data_must_be_a_mapping(self, model: type[Model], data: object) -> None:
+        with pytest.raises(smskit.ArgumentTypeError, match="expects a mapping") as info:
+            model.from_dict(data)  # type: ignore[arg-type]
+        assert isinstance(info.value, TypeError)
+        assert isinstance(info.value, smskit.InvalidMessage)
 
     def test_missing_field_is_an_error(self) -> None:
         data = make_message().to_dict()
@@ -260,18 +386,13 @@ class TestSerialization:
         with pytest.raises(smskit.InvalidMessage, match="ISO 8601"):
             Message.from_dict(data)
 
-    @pytest.mark.parametrize(
-        "model",
-        [
-            make_message(),
-            event("delivered"),
-            InboundMessage(id="I", provider="p", sender="+1", to="+2", body="hi"),
-        ],
-        ids=["message", "event", "inbound"],
-    )
-    def test_pickle(self, model: object) -> None:
+    @pytest.mark.parametrize("model", MODELS, ids=MODEL_IDS)
+    def test_pickle(self, model: Model) -> None:
         again = pickle.loads(pickle.dumps(model))  # noqa: S301 -- our own data
         assert model == again
+        # Pickles and dicts keep what reprs mask.
+        assert model.to_dict() == again.to_dict()
+        assert "+14155552671" in model.to_dict().values()
 
 
 class TestInbound:

@@ -3,22 +3,24 @@
 Every model is an attrs class that is frozen, slotted and keyword-only. Each
 keeps the provider's own payload in ``raw`` (left out of ``repr`` and equality,
 because it is noisy and may differ between two views of the same message).
+A ``repr`` masks phone numbers and shows bodies only as their length, as the
+logs do, since reprs end up in logs, tracebacks and error trackers; equality,
+``to_dict()`` and pickles keep every value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
-from smskit._exceptions import InvalidMessage, UnknownStatus
+from smskit._exceptions import ArgumentTypeError, InvalidMessage, UnknownStatus
+from smskit._redact import mask_body, mask_phone
 from smskit.encoding import Encoding
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 __all__ = ["InboundMessage", "Message", "Status", "StatusEvent"]
 
@@ -189,6 +191,21 @@ def _segments(_: object, attribute: attrs.Attribute[Any], value: object) -> None
         raise InvalidMessage(f"{attribute.name} must be a count >= 0, not {value!r}")
 
 
+def _number_repr(value: object) -> str:
+    """Show a number field in a repr masked, as a log line would."""
+    if value is None:
+        return "None"
+    # Fields without a validator may hold an int; its digits are a number too.
+    return repr(mask_phone(value if isinstance(value, str) else str(value)))
+
+
+def _body_repr(value: object) -> str:
+    """Show a body in a repr as its length only: ``<5 characters>``."""
+    if isinstance(value, str):
+        return mask_body(value)
+    return "None" if value is None else f"<{type(value).__name__}>"
+
+
 @attrs.frozen(kw_only=True)
 class Message:
     """An outbound SMS as the provider knows it.
@@ -219,9 +236,11 @@ class Message:
 
     id: str = attrs.field(validator=_require_text)
     provider: str = attrs.field(validator=_require_text)
-    to: str = attrs.field(validator=_require_text)
-    sender: str | None = None
-    body: str | None = attrs.field(default=None, validator=_optional_body)
+    to: str = attrs.field(validator=_require_text, repr=_number_repr)
+    sender: str | None = attrs.field(default=None, repr=_number_repr)
+    body: str | None = attrs.field(
+        default=None, validator=_optional_body, repr=_body_repr
+    )
     status: Status = attrs.field(converter=_to_status)
     raw_status: str | None = None
     encoding: Encoding | None = attrs.field(default=None, converter=_to_encoding)
@@ -280,8 +299,13 @@ class Message:
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
         """Build a message from the output of `to_dict`.
 
+        Fields it does not know, such as those a newer smskit adds, are
+        ignored.
+
         Raises:
-            InvalidMessage: A field is missing, unknown or invalid.
+            ArgumentTypeError: ``data`` is not a mapping.
+            InvalidMessage: A field is missing or invalid (`UnknownStatus`
+                for an unknown status).
         """
         return _from_dict(cls, data)
 
@@ -311,8 +335,8 @@ class StatusEvent:
     status: Status = attrs.field(converter=_to_status)
     raw_status: str | None = None
     occurred_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    to: str | None = None
-    sender: str | None = None
+    to: str | None = attrs.field(default=None, repr=_number_repr)
+    sender: str | None = attrs.field(default=None, repr=_number_repr)
     error_code: str | None = None
     error_message: str | None = None
     client_ref: str | None = None
@@ -328,8 +352,13 @@ class StatusEvent:
     def from_dict(cls, data: Mapping[str, Any]) -> StatusEvent:
         """Build an event from the output of `to_dict`.
 
+        Fields it does not know, such as those a newer smskit adds, are
+        ignored.
+
         Raises:
-            InvalidMessage: A field is missing, unknown or invalid.
+            ArgumentTypeError: ``data`` is not a mapping.
+            InvalidMessage: A field is missing or invalid (`UnknownStatus`
+                for an unknown status).
         """
         return _from_dict(cls, data)
 
@@ -351,9 +380,9 @@ class InboundMessage:
 
     id: str = attrs.field(validator=_require_text)
     provider: str = attrs.field(validator=_require_text)
-    sender: str = attrs.field(validator=_require_text)
-    to: str = attrs.field(validator=_require_text)
-    body: str = ""
+    sender: str = attrs.field(validator=_require_text, repr=_number_repr)
+    to: str = attrs.field(validator=_require_text, repr=_number_repr)
+    body: str = attrs.field(default="", repr=_body_repr)
     received_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
     segments: int | None = attrs.field(default=None, validator=_segments)
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
@@ -372,8 +401,13 @@ class InboundMessage:
     def from_dict(cls, data: Mapping[str, Any]) -> InboundMessage:
         """Build an inbound message from the output of `to_dict`.
 
+        Fields it does not know, such as those a newer smskit adds, are
+        ignored.
+
         Raises:
-            InvalidMessage: A field is missing, unknown or invalid.
+            ArgumentTypeError: ``data`` is not a mapping.
+            InvalidMessage: A field is missing or invalid (`UnknownStatus`
+                for an unknown status).
         """
         return _from_dict(cls, data)
 
@@ -387,6 +421,10 @@ def _latest(
 
 
 _Model = TypeVar("_Model", Message, StatusEvent, InboundMessage)
+_FIELD_NAMES: dict[type[Any], frozenset[str]] = {
+    cls: frozenset(field.name for field in attrs.fields(cls))
+    for cls in (Message, StatusEvent, InboundMessage)
+}
 _DATETIME_FIELDS = frozenset(
     {"created_at", "updated_at", "scheduled_at", "occurred_at", "received_at"}
 )
@@ -410,14 +448,22 @@ def _to_dict(model: Message | StatusEvent | InboundMessage) -> dict[str, Any]:
 
 
 def _from_dict(cls: type[_Model], data: Mapping[str, Any]) -> _Model:
-    names = {field.name for field in attrs.fields(cls)}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        message = f"{cls.__name__}.from_dict got unknown fields: {', '.join(unknown)}"
-        raise InvalidMessage(message)
-    values = {key: _parse_datetime(key, value) for key, value in data.items()}
+    if not isinstance(data, Mapping):
+        message = (
+            f"{cls.__name__}.from_dict expects a mapping such as to_dict() "
+            f"returns, not {type(data).__name__}"
+        )
+        raise ArgumentTypeError(message)
+    # Fields this version does not know are dropped rather than refused, so an
+    # older worker can read a record that a newer smskit wrote.
+    names = _FIELD_NAMES[cls]
+    values = {
+        key: _parse_datetime(key, value) for key, value in data.items() if key in names
+    }
     try:
         return cls(**values)
+    except InvalidMessage:
+        raise  # already specific (some are TypeErrors too): keep it as it is
     except TypeError as error:
         # attrs names the missing keyword; keep that but raise a smskit error.
         raise InvalidMessage(f"{cls.__name__}.from_dict: {error}") from None
