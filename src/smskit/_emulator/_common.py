@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import re
 import secrets
 import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, Literal, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
+import httpx
 
 from smskit import phone
 from smskit._exceptions import InvalidPhoneNumber
 
 __all__ = [
+    "MAX_URL_LENGTH",
     "Ledger",
     "Webhook",
     "country_of",
     "digits_only",
     "form_webhook",
     "nonce",
+    "redact_target",
+    "redact_url",
+    "same_secret",
     "to_e164",
+    "url_problem",
     "utc",
 ]
 
@@ -31,6 +39,85 @@ WebhookKind = Literal["status", "inbound"]
 FormParams = Sequence[tuple[str, str]]
 # Given the final URL and the parameters, the headers that sign the request.
 Signer = Callable[[str, dict[str, str]], dict[str, str]]
+
+MAX_URL_LENGTH = 2000
+"""The longest webhook URL the emulator accepts (smskit's own client limit)."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A query string inside a log line: up to the next space or quote.
+_QUERY_IN_TEXT = re.compile(r"\?[^\s'\"]*")
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Compare a credential in constant time.
+
+    Both sides are compared as UTF-8 bytes (``hmac.compare_digest`` refuses
+    non-ASCII ``str``); ``surrogatepass`` keeps any text comparable.
+    """
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"),
+        expected.encode("utf-8", "surrogatepass"),
+    )
+
+
+def url_problem(url: object) -> str | None:
+    """Why ``url`` cannot be a webhook target, or ``None`` if it can.
+
+    The emulator signs and sends to this URL long after the request that gave
+    it was answered, so anything that could fail then is refused now: not a
+    string, too long, text UTF-8 cannot encode (lone surrogates), whitespace
+    or control characters, a scheme other than http/https, no host, a bad
+    port, or a URL httpx cannot send to.
+    """
+    if not isinstance(url, str):
+        return "must be a string"
+    if len(url) > MAX_URL_LENGTH:
+        return f"must be at most {MAX_URL_LENGTH} characters"
+    if _SURROGATE.search(url):
+        return "holds text that cannot be encoded as UTF-8"
+    if not url.isprintable() or " " in url:
+        return "holds whitespace or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a bad port
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
+        return "is not a valid URL"
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return "must be an absolute http or https URL"
+    return None
+
+
+def redact_url(url: str) -> str:
+    """``url`` for a log line: no user info, query values left out.
+
+    A GET webhook's query holds phone numbers, and a user's own callback URL
+    may hold a token.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return "<unparsable URL>"
+    netloc = host if port is None else f"{host}:{port}"
+    bare = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return bare + _names_only(parts.query)
+
+
+def redact_target(text: str) -> str:
+    """Every query string in ``text`` with its values left out (request logs).
+
+    Vonage requests carry ``api_secret`` in the query, next to numbers and text.
+    """
+    return _QUERY_IN_TEXT.sub(lambda match: _names_only(match[0][1:]), text)
+
+
+def _names_only(query: str) -> str:
+    if not query:
+        return ""
+    names = [name for name, _ in parse_qsl(query, keep_blank_values=True)]
+    return "?" + "&".join(f"{name}=…" for name in names)
 
 
 @attrs.frozen(kw_only=True)
@@ -150,6 +237,11 @@ def nonce() -> str:
     return str(secrets.randbelow(10**20)).zfill(20)
 
 
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() is also true for "²" and "٣", which int() or E.164 refuse.
+    return text.isascii() and text.isdigit()
+
+
 def to_e164(number: str) -> str:
     """A Vonage/Plivo-style number (digits, no ``+``) as E.164.
 
@@ -159,9 +251,9 @@ def to_e164(number: str) -> str:
     text = number.strip().replace(" ", "")
     if text.startswith("+"):
         return text
-    if text.startswith("00") and text[2:].isdigit():
+    if text.startswith("00") and _ascii_digits(text[2:]):
         return "+" + text[2:]
-    return "+" + text if text.isdigit() else text
+    return "+" + text if _ascii_digits(text) else text
 
 
 def digits_only(number: str) -> str:

@@ -60,18 +60,43 @@ class Credentials:
             ``md5``, ``sha1``, ``sha256`` or ``sha512`` (HMACs).
         plivo_auth_id: The Auth ID (``MA``/``SA`` + 18 upper-case letters/digits).
         plivo_auth_token: The Auth Token; it also signs Plivo webhooks.
+
+    ``repr()`` shows the account ids but none of the four secrets, and a
+    `Credentials` cannot be pickled.
     """
 
+    # Secrets are left out of repr(): a Credentials in a log or a traceback
+    # shows which accounts, never their tokens. The defaults are documented
+    # test values, not secrets.
     twilio_account_sid: str = "AC0123456789abcdef0123456789abcdef"
-    twilio_auth_token: str = "emulator-twilio-auth-token"  # noqa: S105 -- documented default
+    twilio_auth_token: str = attrs.field(
+        default="emulator-twilio-auth-token",
+        repr=False,
+    )
     vonage_api_key: str = "emulator1"
-    vonage_api_secret: str = "emulator-vonage-secret"  # noqa: S105 -- documented default
-    vonage_signature_secret: str = "emulator-vonage-signature-secret"  # noqa: S105 -- documented default
+    vonage_api_secret: str = attrs.field(
+        default="emulator-vonage-secret",
+        repr=False,
+    )
+    vonage_signature_secret: str = attrs.field(
+        default="emulator-vonage-signature-secret",
+        repr=False,
+    )
     vonage_signature_method: VonageSignatureMethod = attrs.field(
         default="md5hash", converter=_signature_method
     )
     plivo_auth_id: str = "MAEMULATOR0000000000"
-    plivo_auth_token: str = "emulator-plivo-auth-token"  # noqa: S105 -- documented default
+    plivo_auth_token: str = attrs.field(
+        default="emulator-plivo-auth-token",
+        repr=False,
+    )
+
+    def __reduce__(self) -> Any:
+        """Refuse to pickle: a pickle would carry every secret in clear."""
+        raise TypeError(
+            "smskit emulator Credentials hold secrets and cannot be pickled; "
+            "build them in each process (Credentials.from_env())"
+        )
 
     @classmethod
     def from_env(

@@ -3,18 +3,24 @@
 ``GET /_sandbox`` (summary), ``GET /_sandbox/outbox``, ``GET /_sandbox/inbox``,
 ``GET /_sandbox/webhooks``, ``POST /_sandbox/advance``,
 ``POST /_sandbox/inbound`` and ``POST /_sandbox/script``. Bodies are JSON. It
-needs no credentials: it only listens on the loopback interface.
+needs no credentials: by default it only listens on the loopback interface.
+
+Every value is checked before it reaches the sandbox, so nothing a request
+leaves behind can fail later on the clock thread or in a webhook.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
+from smskit._emulator._common import url_problem
 from smskit._emulator._http import EmulatorResponse
 from smskit._exceptions import UnknownStatus
 from smskit._models import Status
 from smskit.providers.sandbox._magic import Fate
 from smskit.providers.sandbox._server import record_json
+from smskit.providers.sandbox._state import MAX_BODY_CHARACTERS, is_e164
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -23,7 +29,14 @@ if TYPE_CHECKING:
     from smskit._emulator._server import Emulator
     from smskit._models import InboundMessage, StatusEvent
 
-__all__ = ["handle_control"]
+__all__ = ["MAX_ADVANCE", "MAX_DELAY", "handle_control"]
+
+MAX_ADVANCE = 366 * 24 * 3600.0
+"""The most sandbox seconds one ``POST /_sandbox/advance`` may move (a year)."""
+MAX_DELAY = MAX_ADVANCE
+"""The longest scripted ``sent_after`` / ``final_after``, in seconds (a year)."""
+_MAX_ADDRESS = 64  # characters in an inbound "from" or "to" (E.164, short code, name)
+_ERROR_CODE = re.compile(r"[0-9]{1,9}")  # every API renders it as digits
 
 
 class _BadRequest(Exception):
@@ -59,20 +72,53 @@ def _payload(request: EmulatorRequest) -> dict[str, Any]:
     return payload
 
 
-def _text(payload: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+def _text(
+    payload: dict[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    max_length: int = _MAX_ADDRESS,
+) -> str | None:
     value = payload.get(name)
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value:
         raise _BadRequest(f"{name!r} must be a non-empty string")
+    if len(value) > max_length:
+        raise _BadRequest(f"{name!r} must be at most {max_length} characters")
     return value
 
 
-def _number(payload: dict[str, Any], name: str, default: float) -> float:
+def _number(payload: dict[str, Any], name: str, default: float, limit: float) -> float:
     value = payload.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise _BadRequest(f"{name!r} must be a number >= 0")
+    # The chained comparison is false for NaN and for infinities; checking the
+    # range before float() keeps a 400-digit integer from overflowing.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _BadRequest(f"{name!r} must be a number")
+    if not 0 <= value <= limit:
+        raise _BadRequest(f"{name!r} must be a number from 0 to {limit:g}")
     return float(value)
+
+
+def _url(payload: dict[str, Any]) -> str | None:
+    url = payload.get("url")
+    if url is None:
+        return None
+    problem = url_problem(url)
+    if problem is not None:
+        raise _BadRequest(f"'url' {problem}")
+    return str(url)
+
+
+def _error_code(payload: dict[str, Any]) -> str | None:
+    value = payload.get("error_code")
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not _ERROR_CODE.fullmatch(value):
+        raise _BadRequest("'error_code' must be 1 to 9 digits, such as \"30005\"")
+    return value
 
 
 def _summary(emulator: Emulator) -> dict[str, Any]:
@@ -130,7 +176,7 @@ def _inbound_json(message: InboundMessage) -> dict[str, Any]:
 def _advance(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
     seconds = payload.get("seconds")
     if seconds is not None:
-        seconds = _number(payload, "seconds", 0.0)
+        seconds = _number(payload, "seconds", 0.0, MAX_ADVANCE)
     events = emulator.advance(seconds)
     return _ok(
         {
@@ -142,14 +188,14 @@ def _advance(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
 
 def _inbound(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
     provider = _text(payload, "provider", required=False)
-    url = _text(payload, "url", required=False)
+    url = _url(payload)
     if provider is not None and provider not in {d.name for d in emulator.dialects}:
         raise _BadRequest(f"unknown provider {provider!r}")
     if url is not None and provider is None:
         raise _BadRequest("'url' needs 'provider'")
     message, webhooks = emulator.receive(
         from_=_text(payload, "from") or "",
-        body=_text(payload, "body") or "",
+        body=_text(payload, "body", max_length=MAX_BODY_CHARACTERS) or "",
         to=_text(payload, "to", required=False),
         provider=provider,
         url=url,
@@ -159,17 +205,19 @@ def _inbound(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
 
 def _script(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
     to = _text(payload, "to") or ""
+    if not is_e164(to):
+        raise _BadRequest("'to' must be an E.164 number such as +14155550123")
     try:
         final = Status.parse(_text(payload, "final") or "")
     except UnknownStatus as problem:
         raise _BadRequest(str(problem)) from None
-    sent_after = _number(payload, "sent_after", 1.0)
-    final_after = _number(payload, "final_after", 3.0)
+    sent_after = _number(payload, "sent_after", 1.0, MAX_DELAY)
+    final_after = _number(payload, "final_after", 3.0, MAX_DELAY)
     if not final.is_final or final is Status.RECEIVED or sent_after > final_after:
         raise _BadRequest("need a final outbound status and sent_after <= final_after")
     fate = Fate(
         final=final,
-        error_code=_text(payload, "error_code", required=False),
+        error_code=_error_code(payload),
         sent_after=sent_after,
         final_after=final_after,
     )

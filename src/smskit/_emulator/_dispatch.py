@@ -13,7 +13,7 @@ import threading
 import attrs
 import httpx
 
-from smskit._emulator._common import Webhook
+from smskit._emulator._common import Webhook, redact_url
 
 __all__ = ["Delivery", "WebhookDispatcher"]
 
@@ -124,10 +124,14 @@ class WebhookDispatcher:
             verify=_tls_context(),
         ) as client:
             while (webhook := self._queue.get()) is not None:
-                self.deliveries.append(self._send(client, webhook))
-                with self._idle:
-                    self._pending -= 1
-                    self._idle.notify_all()
+                try:
+                    self.deliveries.append(self._send(client, webhook))
+                except Exception:  # one webhook must never stop the worker
+                    logger.exception("%s webhook failed", webhook.provider)
+                finally:
+                    with self._idle:
+                        self._pending -= 1
+                        self._idle.notify_all()
 
     def _send(self, client: httpx.Client, webhook: Webhook) -> Delivery:
         status_code: int | None = None
@@ -146,8 +150,8 @@ class WebhookDispatcher:
                 "%s %s webhook to %s failed: %s",
                 webhook.provider,
                 webhook.kind,
-                webhook.url,
-                problem,
+                redact_url(webhook.url),  # a GET's query holds phone numbers
+                type(failure).__name__,
             )
         else:
             if status_code >= 400:
@@ -155,7 +159,7 @@ class WebhookDispatcher:
                     "%s %s webhook to %s answered HTTP %d",
                     webhook.provider,
                     webhook.kind,
-                    webhook.url,
+                    redact_url(webhook.url),
                     status_code,
                 )
         return Delivery(

@@ -9,17 +9,71 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
 import attrs
 
-__all__ = ["EmulatorRequest", "EmulatorResponse", "Params", "first"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "EmulatorRequest",
+    "EmulatorResponse",
+    "Params",
+    "first",
+    "parse_json",
+]
 
 Params = dict[str, list[str]]
 """Decoded form or query parameters: each name with all of its values."""
 
+MAX_JSON_DEPTH = 32
+"""The deepest nesting of arrays and objects a JSON body may have.
+
+Provider payloads are flat; a deeper body is an attack on the parser.
+"""
+
 _FORM = "application/x-www-form-urlencoded"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_json(body: bytes) -> Any:
+    """Decode a JSON body the emulator can safely store, sign and echo.
+
+    Args:
+        body: The raw body (UTF-8, or UTF-16/32 with the JSON detection rules).
+
+    Returns:
+        The decoded value.
+
+    Raises:
+        ValueError: The body is not JSON, nests deeper than `MAX_JSON_DEPTH`,
+            or holds a string with a lone surrogate (a JSON escape such as
+            D800 on its own), which no webhook or signature could encode later.
+    """
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    _check_tree(value)
+    return value
+
+
+def _check_tree(value: Any) -> None:
+    """Walk ``value`` without recursion, checking depth and strings."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                raise ValueError("JSON text holds a lone surrogate (not UTF-8 text)")
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        children = [*item, *item.values()] if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children)
 
 
 @attrs.frozen(kw_only=True)
@@ -61,12 +115,13 @@ class EmulatorRequest:
         return _decode_pairs(self.body.decode("utf-8", errors="replace"))
 
     def json(self) -> Any:
-        """The body decoded as JSON.
+        """The body decoded as JSON (see `parse_json`).
 
         Raises:
-            ValueError: The body is not valid JSON.
+            ValueError: The body is not valid JSON, too deep, or holds text
+                that cannot be encoded.
         """
-        return json.loads(self.body)
+        return parse_json(self.body)
 
     def basic_auth(self) -> tuple[str, str] | None:
         """The username and password of an ``Authorization: Basic`` header."""

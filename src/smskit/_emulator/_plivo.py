@@ -10,7 +10,6 @@ with Plivo's V3 and V2 signatures.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import re
 import uuid
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,9 @@ from smskit._emulator._common import (
     digits_only,
     form_webhook,
     nonce,
+    same_secret,
     to_e164,
+    url_problem,
     utc,
 )
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
@@ -51,6 +52,7 @@ __all__ = ["STATUS_WORDS", "PlivoDialect"]
 _ROUTE = re.compile(r"/v1/Account/(?P<account>[^/]+)/(?P<rest>.*)")
 _MESSAGE = re.compile(r"Message/(?P<uuid>[^/]+)/")
 _MAX_LIMIT = 20
+_MAX_DESTINATIONS = 1000  # Plivo's bulk limit per request
 _TIME_FILTERS: dict[str, Callable[[dt.datetime, dt.datetime], bool]] = {
     "message_time__gt": lambda time, bound: time > bound,
     "message_time__gte": lambda time, bound: time >= bound,
@@ -175,10 +177,14 @@ class PlivoDialect:
 
     # -- REST -------------------------------------------------------------------
 
+    def refuse(self, path: str, status: int, text: str) -> EmulatorResponse:
+        """A Plivo error for a request whose body cannot be read."""
+        return error(status, text)
+
     def _authenticated(self, request: EmulatorRequest) -> bool:
         auth_id, token = request.basic_auth() or ("", "")
-        same_id = hmac.compare_digest(auth_id.encode(), self.auth_id.encode())
-        return same_id & hmac.compare_digest(token.encode(), self.auth_token.encode())
+        # Both compared, in constant time: the answer must not time the token.
+        return same_secret(auth_id, self.auth_id) & same_secret(token, self.auth_token)
 
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
         """Answer one Plivo API request."""
@@ -220,19 +226,24 @@ class PlivoDialect:
         }
         return EmulatorResponse.json(200, payload)
 
-    def _payload(self, request: EmulatorRequest) -> dict[str, Any] | None:
+    def _payload(self, request: EmulatorRequest) -> dict[str, Any]:
+        """The send's parameters (a JSON object, or a form).
+
+        Raises:
+            ValueError: The body is not a JSON object the emulator can use.
+        """
         if request.content_type == "application/json":
-            try:
-                payload = request.json()
-            except ValueError:
-                return None
-            return payload if isinstance(payload, dict) else None
+            payload = request.json()
+            if not isinstance(payload, dict):
+                raise ValueError("not an object")
+            return payload
         return {name: values[0] for name, values in request.form().items()}
 
     def _send(self, request: EmulatorRequest) -> EmulatorResponse:
-        payload = self._payload(request)
-        if payload is None:
-            return error(400, "the request body is not a JSON object")
+        try:
+            payload = self._payload(request)
+        except ValueError as unreadable:
+            return error(400, f"the request body is not a JSON object: {unreadable}")
         problem = self._invalid(payload)
         if problem is not None:
             return error(400, problem)
@@ -264,6 +275,8 @@ class PlivoDialect:
         destinations = _destinations(payload.get("dst"))
         if not destinations:
             return "dst parameter not present"
+        if len(destinations) > _MAX_DESTINATIONS:
+            return f"dst holds more than {_MAX_DESTINATIONS} destinations"
         if not payload.get("src") and not payload.get("powerpack_uuid"):
             return "src parameter not present"
         if str(payload.get("src") or "") in destinations:
@@ -274,21 +287,22 @@ class PlivoDialect:
         if method not in {"GET", "POST"}:
             return "method must be GET or POST"
         url = payload.get("url")
-        if url is not None and not str(url).startswith(("http://", "https://")):
-            return "url is not a valid URL"
+        problem = None if url in {None, ""} else url_problem(url)
+        if problem is not None:
+            return f"url is not a valid URL: it {problem}"
         return None
 
     def _submit_one(
         self, payload: dict[str, Any], destination: str, sender: str
     ) -> str | SandboxRejected:
         """Submit to one destination: its message UUID, or why it was refused."""
-        url = payload.get("url")
+        url = payload.get("url") or None  # checked by _invalid: a string
         try:
             record = self.state.submit(
                 to=to_e164(destination),
                 body=str(payload.get("text") or ""),
                 sender=to_e164(sender) if sender else None,
-                status_callback=str(url) if url else None,
+                status_callback=url,
             )
         except SandboxRejected as rejected:
             return rejected

@@ -17,7 +17,14 @@ from urllib.parse import urlencode
 
 import attrs
 
-from smskit._emulator._common import Ledger, Webhook, form_webhook, utc
+from smskit._emulator._common import (
+    Ledger,
+    Webhook,
+    form_webhook,
+    same_secret,
+    url_problem,
+    utc,
+)
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
 from smskit._emulator._signing import twilio_signature
 from smskit._models import Status
@@ -136,6 +143,14 @@ def _invalid(message: str) -> EmulatorResponse:
     return error(400, 21000, message)  # code: [unverified] generic invalid parameter
 
 
+def _error_number(code: str | None) -> int | None:
+    """Twilio's integer ``error_code`` (``None`` for a code that is not one)."""
+    # "²".isdigit() is true, but int() refuses it.
+    if code and code.isascii() and code.isdigit():
+        return int(code)
+    return None
+
+
 def _parse_when(value: str) -> dt.date | dt.datetime:
     """A Twilio date filter: ``YYYY-MM-DD`` or ISO 8601 with ``Z``."""
     if len(value) == 10:
@@ -179,11 +194,20 @@ class TwilioDialect:
         """The Message SID of a record sent through this dialect."""
         return self.ledger.provider_ids(record_id)
 
+    def refuse(self, path: str, status: int, text: str) -> EmulatorResponse:
+        """A Twilio error for a request whose body cannot be read."""
+        return error(status, 21000, text)  # code: [unverified] generic invalid request
+
     # -- REST -----------------------------------------------------------------
+
+    def _authenticated(self, request: EmulatorRequest) -> bool:
+        sid, token = request.basic_auth() or ("", "")
+        # Both compared, in constant time: the answer must not time the token.
+        return same_secret(sid, self.account_sid) & same_secret(token, self.auth_token)
 
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
         """Answer one Twilio API request."""
-        if request.basic_auth() != (self.account_sid, self.auth_token):
+        if not self._authenticated(request):
             return _unauthorized()
         match = _ROUTE.fullmatch(request.path)
         if match is None or match["account"] != self.account_sid:
@@ -234,6 +258,10 @@ class TwilioDialect:
             return error(400, 21604, "A 'To' phone number is required.")
         if not sender and not service:
             return error(400, 21603, "A 'From' phone number is required.")
+        callback = first(params, "StatusCallback") or None
+        problem = None if callback is None else url_problem(callback)
+        if problem is not None:  # code: [unverified] Twilio's invalid StatusCallback
+            return error(400, 21609, f"The StatusCallback URL {problem}.")
         send_at = self._schedule(params, service)
         if isinstance(send_at, EmulatorResponse):
             return send_at
@@ -242,7 +270,7 @@ class TwilioDialect:
                 to=to,
                 body=first(params, "Body") or "",
                 sender=sender,
-                status_callback=first(params, "StatusCallback"),
+                status_callback=callback,
                 send_at=send_at,
             )
         except SandboxRejected as refused:
@@ -395,7 +423,6 @@ class TwilioDialect:
         status = self.status_word(record, meta)
         accepted = status == "accepted"
         uri = f"{self._base()}/Messages/{meta.sid}"
-        code = record.error_code
         return {
             "account_sid": self.account_sid,
             "api_version": API_VERSION,
@@ -404,7 +431,7 @@ class TwilioDialect:
             "date_sent": rfc2822(meta.date_sent),
             "date_updated": rfc2822(record.updated_at),
             "direction": "outbound-api",
-            "error_code": int(code) if code and code.isdigit() else None,
+            "error_code": _error_number(record.error_code),
             "error_message": None,
             "from": None if accepted else record.sender,
             "messaging_service_sid": meta.messaging_service_sid,

@@ -11,7 +11,6 @@ other than ``"0"``, as Vonage does.
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 import json
 import time
 import uuid
@@ -26,7 +25,9 @@ from smskit._emulator._common import (
     country_of,
     digits_only,
     form_webhook,
+    same_secret,
     to_e164,
+    url_problem,
     utc,
 )
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
@@ -106,9 +107,11 @@ class _Meta:
     receipts: bool = True
 
 
-def _same(given: str, expected: str) -> bool:
-    """Compare credentials in constant time (bytes: any text is allowed)."""
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+def _valid_ttl(text: str) -> bool:
+    """Whether ``ttl`` is a whole number of milliseconds in Vonage's range."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return False  # "²".isdigit() is true, but int() refuses it
+    return _TTL_RANGE[0] <= int(text) <= _TTL_RANGE[1]
 
 
 def _send_error(status: str, text: str) -> EmulatorResponse:
@@ -152,6 +155,23 @@ class VonageDialect:
         """The message ids (one per part) of a record sent through this dialect."""
         return self.ledger.provider_ids(record_id)
 
+    def refuse(self, path: str, status: int, text: str) -> EmulatorResponse:
+        """A Vonage error for a request whose body cannot be read.
+
+        Each API keeps its own shape: the SMS API's message list (status
+        ``3``, invalid parameters), the account API's error code and label,
+        the Reports API's problem details.
+        """
+        if path == "/sms/json":
+            entry = {"status": "3", "error-text": text}
+            return EmulatorResponse.json(
+                status, {"message-count": "1", "messages": [entry]}
+            )
+        if path == "/account/get-balance":
+            body = {"error-code": str(status), "error-code-label": text}
+            return EmulatorResponse.json(status, body)
+        return self._report_error(status, "Bad Request", text)
+
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
         """Answer one Vonage API request."""
         if request.path == "/sms/json":
@@ -176,7 +196,8 @@ class VonageDialect:
             first(params, "api_key") or "",
             first(params, "api_secret") or "",
         )
-        return _same(key, self.api_key) & _same(secret, self.api_secret)
+        # Both compared, in constant time: the answer must not time the secret.
+        return same_secret(key, self.api_key) & same_secret(secret, self.api_secret)
 
     def _send_credentials(self, request: EmulatorRequest, params: Params) -> str | None:
         """Why the credentials of a send are refused (a status), or ``None``."""
@@ -186,35 +207,40 @@ class VonageDialect:
             return None if self._key_and_secret(request, params) else "4"
         if "api_secret" in params:
             return "32"  # signature and secret together
-        if first(params, "api_key") != self.api_key:
+        if not same_secret(first(params, "api_key") or "", self.api_key):
             return "4"
         flat = {name: values[0] for name, values in params.items() if name != "sig"}
         expected = vonage_signature(
             self.signature_secret, flat, method=self.signature_method
         )
         given = (first(params, "sig") or "").lower()
-        return None if _same(given, expected) else "14"
+        return None if same_secret(given, expected) else "14"
 
     # -- send -------------------------------------------------------------------
 
     def _params(self, request: EmulatorRequest) -> Params:
+        """The query's parameters, updated with the body's (JSON or form).
+
+        Raises:
+            ValueError: A JSON body is not an object the emulator can use.
+        """
         params = request.query_params()
-        if request.content_type == "application/json":
-            try:
-                body = request.json()
-            except ValueError:
-                body = None
-            if isinstance(body, dict):
-                for name, value in body.items():
-                    params[name] = [
-                        value if isinstance(value, str) else json.dumps(value)
-                    ]
-        else:
+        if request.content_type != "application/json":
             params.update(request.form())
+            return params
+        body = request.json()
+        if not isinstance(body, dict):
+            raise ValueError("not an object")
+        for name, value in body.items():
+            params[name] = [value if isinstance(value, str) else json.dumps(value)]
         return params
 
     def _send(self, request: EmulatorRequest) -> EmulatorResponse:
-        params = self._params(request)
+        try:
+            params = self._params(request)
+        except ValueError as unreadable:
+            text = f"the request body is not a JSON object: {unreadable}"
+            return self.refuse(request.path, 400, text)
         refused = self._send_credentials(request, params)
         if refused is not None:
             texts = {
@@ -258,12 +284,10 @@ class VonageDialect:
         if kind not in _MESSAGE_TYPES:
             return "3", f"Invalid type: the emulator sends text and unicode, not {kind}"
         callback = first(params, "callback")
-        if callback is not None and not callback.startswith(("http://", "https://")):
+        if callback is not None and url_problem(callback) is not None:
             return "23", "Invalid callback url"
         ttl = first(params, "ttl")
-        if ttl is not None and not (
-            ttl.isdigit() and _TTL_RANGE[0] <= int(ttl) <= _TTL_RANGE[1]
-        ):
+        if ttl is not None and not _valid_ttl(ttl):
             return "3", "Invalid ttl"
         return None
 

@@ -7,7 +7,9 @@ retries and all.
 
 from __future__ import annotations
 
+import hmac
 import json
+import math
 import random
 import re
 import threading
@@ -70,7 +72,7 @@ class SandboxServer:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer one request (the `httpx.MockTransport` handler)."""
-        if request.headers.get("authorization") != f"Bearer {API_KEY}":
+        if not _authorized(request):
             return _error(401, "unauthorized", "missing or wrong sandbox API key")
         path = request.url.path
         if path == "/v1/messages" and request.method == "POST":
@@ -93,6 +95,9 @@ class SandboxServer:
         )
 
     def _accept(self, payload: dict[str, Any]) -> httpx.Response:
+        validity = payload.get("validity")
+        if validity is not None and _seconds(validity) is None:
+            return _error(400, "invalid_validity", "'validity' must be seconds > 0")
         try:
             record = self.state.submit(
                 to=_text(payload.get("to")),
@@ -100,7 +105,7 @@ class SandboxServer:
                 sender=payload.get("from"),
                 client_ref=payload.get("client_ref"),
                 status_callback=payload.get("status_callback"),
-                validity=_seconds(payload.get("validity")),
+                validity=_seconds(validity),
             )
         except SandboxRejected as refused:
             rejection = refused.rejection
@@ -190,8 +195,23 @@ def _read_timeout(request: httpx.Request) -> float:
     return float("inf") if read is None else float(read)
 
 
+def _authorized(request: httpx.Request) -> bool:
+    """Whether the request carries the sandbox key, compared in constant time."""
+    given = request.headers.get("authorization", "")
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), f"Bearer {API_KEY}".encode()
+    )
+
+
 def _seconds(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) else None
+    """A finite, positive number of seconds, or ``None``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
 
 
 def _text(value: object) -> str:

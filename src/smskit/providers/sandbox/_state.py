@@ -10,6 +10,8 @@ threads.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import math
 import random
 import re
 import threading
@@ -31,7 +33,15 @@ from smskit.providers.sandbox._magic import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["OPT_IN_WORDS", "OPT_OUT_WORDS", "SandboxRejected", "SandboxState"]
+__all__ = [
+    "OPT_IN_WORDS",
+    "OPT_OUT_WORDS",
+    "SandboxRejected",
+    "SandboxState",
+    "is_e164",
+]
+
+logger = logging.getLogger("smskit.sandbox")
 
 PRICE_PER_SEGMENT = Decimal("0.0075")
 CURRENCY = "USD"
@@ -43,7 +53,32 @@ OPT_OUT_WORDS = frozenset(
 )
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
+# ASCII digits only: \d would also accept "٣" and other scripts' digits.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# Sandbox time stops here rather than overflowing datetime (year 9999).
+_END_OF_TIME = dt.datetime.max.replace(tzinfo=dt.timezone.utc) - dt.timedelta(days=1)
+
+
+def is_e164(number: str) -> bool:
+    """Whether ``number`` has the E.164 shape the sandbox accepts as a recipient."""
+    return _E164.fullmatch(number) is not None
+
+
+def _later(moment: dt.datetime, seconds: float) -> dt.datetime:
+    """``moment`` plus ``seconds``, stopping at the end of the calendar.
+
+    Time never runs backwards: a negative ``seconds`` counts as zero.
+
+    Raises:
+        ValueError: ``seconds`` is NaN.
+    """
+    if math.isnan(seconds):
+        raise ValueError("a duration cannot be NaN")
+    seconds = max(seconds, 0.0)
+    room = (_END_OF_TIME - moment).total_seconds()
+    if seconds >= room:
+        return max(moment, _END_OF_TIME)
+    return moment + dt.timedelta(seconds=seconds)
 
 
 class SandboxRejected(Exception):
@@ -152,7 +187,7 @@ class SandboxState:
             if seconds is None:
                 target = max(self._due_times(), default=self._now)
             else:
-                target = self._now + dt.timedelta(seconds=seconds)
+                target = _later(self._now, seconds)
             return self.advance_to(target)
 
     def advance_to(self, moment: dt.datetime) -> list[StatusEvent]:
@@ -303,7 +338,7 @@ class SandboxState:
     # -- internals ----------------------------------------------------------
 
     def _check(self, *, to: str, body: str, sender: str | None) -> None:
-        if not _E164.fullmatch(to):
+        if not is_e164(to):
             raise SandboxRejected(Rejection.INVALID_TO, f"'to' {to!r} is not E.164")
         if not body:
             raise SandboxRejected(Rejection.MISSING_BODY)
@@ -328,11 +363,11 @@ class SandboxState:
     def _lifecycle(self, fate: Fate, at: dt.datetime) -> list[_Step]:
         steps = []
         if fate.final is not Status.FAILED:  # a failed message never reaches a carrier
-            sent_at = at + dt.timedelta(seconds=fate.sent_after)
+            sent_at = _later(at, fate.sent_after)
             steps.append(_Step(due=sent_at, status=Status.SENT))
         steps.append(
             _Step(
-                due=at + dt.timedelta(seconds=fate.final_after),
+                due=_later(at, fate.final_after),
                 status=fate.final,
                 error_code=fate.error_code,
             )
@@ -382,8 +417,19 @@ class SandboxState:
         )
 
     def _notify(self, item: StatusEvent | InboundMessage) -> None:
+        """Tell every listener; one that fails is logged and the others still hear.
+
+        The emulator's clock calls this: a listener that raised would stop time.
+        """
         for listener in list(self.listeners):
-            listener(item)
+            try:
+                listener(item)
+            except Exception:
+                logger.exception(
+                    "sandbox listener %r failed on %s; the sandbox goes on",
+                    listener,
+                    type(item).__name__,
+                )
 
 
 def _within(fate: Fate, validity: float | None) -> Fate:
