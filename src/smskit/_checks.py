@@ -13,14 +13,13 @@ import datetime as dt
 import math
 import urllib.parse
 
-import phonenumbers
-
 from smskit._exceptions import (
     ArgumentTypeError,
     ConfigurationError,
     InvalidMessage,
     OptionTypeError,
 )
+from smskit.phone._parse import known_region, region_hint
 
 __all__ = [
     "MAX_CLIENT_REF_LENGTH",
@@ -42,8 +41,6 @@ MAX_CLIENT_REF_LENGTH = 40
 MAX_STATUS_CALLBACK_LENGTH = 2000
 """The longest status-callback URL smskit accepts (URLs beyond it break proxies)."""
 
-# Common mistakes for ISO 3166 codes, suggested in the error message.
-_REGION_HINTS = {"UK": "GB", "EN": "GB", "EL": "GR"}
 # Control characters that are part of ordinary text layout. FF is in the GSM-7
 # extension table; every other C0 control (ESC included), DEL and the C1
 # controls are not text and are refused in bodies.
@@ -133,7 +130,7 @@ def region_code(value: object) -> str | None:
 
     Raises:
         OptionTypeError: Not a string.
-        ConfigurationError: Not a region phonenumbers knows.
+        ConfigurationError: Not a region smskit.phone knows.
     """
     if value is None:
         return None
@@ -143,10 +140,10 @@ def region_code(value: object) -> str | None:
             f"not {_type_name(value)}"
         )
         raise OptionTypeError(message)
-    code = value.strip().upper()
-    if code in phonenumbers.SUPPORTED_REGIONS:
+    code = known_region(value.strip())
+    if code is not None:
         return code
-    hint = _REGION_HINTS.get(code)
+    hint = region_hint(value.strip())
     suggestion = f"; did you mean {hint!r}?" if hint else ""
     message = (
         f"region {quote(value)} is not a known region: expected an ISO 3166-1 "

@@ -218,3 +218,13 @@ def _possible_lengths(numobj: phonenumbers.PhoneNumber) -> str:
     if len(words) == 1:
         return f"{words[0]} digits"
     return f"{', '.join(words[:-1])} or {words[-1]} digits"
+
+
+def known_region(region: str) -> str | None:
+    """The canonical code of a default region, or ``None`` if it is unknown."""
+    return _REGION_CODES.get(region) or _REGION_CODES.get(region.upper())
+
+
+def region_hint(region: str) -> str | None:
+    """The code people usually mean by a common mistake (``"UK"`` → ``"GB"``)."""
+    return _REGION_HINTS.get(region.upper())
