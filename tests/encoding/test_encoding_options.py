@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from smskit import ConfigurationError, MessageTooLong
+from smskit import ConfigurationError, MessageTooLong, OptionTypeError
 from smskit.encoding import (
     DEFAULT_MAX_SEGMENTS,
     Encoding,
@@ -87,6 +89,56 @@ def test_smart_encoding_not_applied_when_text_stays_ucs2() -> None:
         info.smart_encoding.original_segment_count,
     )
     assert 1 == segment_count(text, smart_encoding=True)
+
+
+def test_smart_encoding_never_adds_parts() -> None:
+    """A tab becomes seven spaces: GSM-7, but four parts instead of one."""
+    text = "x" + "\t" * 67  # 68 UCS-2 units; smart: 470 septets
+    info = analyze(text, smart_encoding=True)
+    assert (UCS2, text, 1) == (info.encoding, info.text, info.segment_count)
+    assert info.smart_encoding is not None
+    assert not info.smart_encoding.applied
+    assert (GSM, 4, 1) == (
+        info.smart_encoding.encoding,
+        info.smart_encoding.segment_count,
+        info.smart_encoding.original_segment_count,
+    )
+    assert 1 == segment_count(text, smart_encoding=True)
+    assert info == check_length(text, max_segments=1, smart_encoding=True)
+
+
+@pytest.mark.parametrize(
+    ("tabs", "applied", "parts"),
+    [
+        # 71 UCS-2 units (2 parts) against 32 + 7 * 39 = 305 septets (2 parts).
+        pytest.param(39, True, 2, id="as-many-parts-applied"),
+        # 72 units (2 parts) against 312 septets (3 parts).
+        pytest.param(40, False, 2, id="one-more-part-kept"),
+    ],
+)
+def test_smart_encoding_applied_up_to_the_same_count(
+    tabs: int, applied: bool, parts: int
+) -> None:
+    text = "a" * 32 + "\t" * tabs
+    info = analyze(text, smart_encoding=True)
+    assert info.smart_encoding is not None
+    assert (applied, parts) == (info.smart_encoding.applied, info.segment_count)
+    assert (GSM if applied else UCS2) == info.encoding
+    assert parts == segment_count(text, smart_encoding=True)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        pytest.param({"national_languages": ["tr"]}, id="national"),
+        pytest.param({"split": "graphemes"}, id="graphemes"),
+    ],
+)
+def test_smart_encoding_never_adds_parts_with_options(options: dict[str, Any]) -> None:
+    text = "x" + "\t" * 67
+    info = analyze(text, smart_encoding=True, **options)
+    assert (text, 1) == (info.text, info.segment_count)
+    assert 1 == segment_count(text, smart_encoding=True, **options)
 
 
 def test_smart_encoding_absent_when_nothing_to_replace() -> None:
@@ -219,11 +271,27 @@ def test_unknown_language() -> None:
         analyze("x", national_languages=["xx"])
 
 
+@pytest.mark.parametrize(
+    "languages",
+    [
+        pytest.param(5, id="int"),
+        pytest.param(b"tr", id="bytes-iterate-as-ints"),
+        pytest.param(["tr", 1], id="int-in-list"),
+        pytest.param([None], id="none-in-list"),
+    ],
+)
+def test_languages_of_the_wrong_type(languages: object) -> None:
+    with pytest.raises(OptionTypeError, match="national_languages must be"):
+        analyze("x", national_languages=languages)  # type: ignore[arg-type]
+
+
 def test_unknown_split() -> None:
     with pytest.raises(ConfigurationError, match="split must be"):
         analyze("x", split="words")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="split must be"):
         segment_count("x", split="words")  # type: ignore[arg-type]
+    with pytest.raises(OptionTypeError, match=r"split must be .*, not int"):
+        analyze("x", split=3)  # type: ignore[arg-type]
 
 
 # -- check_length --------------------------------------------------------------
@@ -255,7 +323,15 @@ def test_check_length_accepts_an_analysis_and_options() -> None:
     assert 1 == check_length(text, max_segments=1, smart_encoding=True).segment_count
 
 
-@pytest.mark.parametrize("bad", [0, 256, True, -1])
+@pytest.mark.parametrize("bad", [0, 256, -1])
 def test_check_length_rejects_bad_maximum(bad: int) -> None:
-    with pytest.raises(ConfigurationError, match="max_segments"):
+    with pytest.raises(ConfigurationError, match="max_segments") as caught:
         check_length("x", max_segments=bad)
+    assert not isinstance(caught.value, TypeError)
+
+
+@pytest.mark.parametrize("bad", [True, 1.5, "3", None])
+def test_check_length_rejects_a_maximum_of_the_wrong_type(bad: object) -> None:
+    name = type(bad).__name__
+    with pytest.raises(OptionTypeError, match=f"max_segments .*, not {name}$"):
+        check_length("x", max_segments=bad)  # type: ignore[arg-type]

@@ -46,6 +46,16 @@ pure_pair_texts = st.one_of(
     st.text(st.sampled_from("\U0001f600\U0001f389\U00010000\U0010fffd"), max_size=500),
 )
 texts = st.one_of(gsm_texts, mixed_texts, any_texts, dense_texts, pure_pair_texts)
+# Runs of look-alikes that smart encoding makes longer (a tab becomes seven
+# spaces, "\u2026" three dots) between GSM texts: about half of these need
+# more parts once replaced, though they are GSM-7 then.
+expanding_texts = st.builds(
+    lambda head, mark, count, tail: head + mark * count + tail,
+    st.text(st.sampled_from(GSM_CHARS), max_size=300),
+    st.sampled_from(["\t", "\u2026", "\u00bd", "\t\u2019"]),
+    st.integers(1, 150),
+    st.text(st.sampled_from(GSM_CHARS + "\t"), max_size=100),
+)
 
 
 def assert_well_formed(info: SegmentInfo) -> None:
@@ -95,7 +105,7 @@ def test_ucs2_units_are_utf16_code_units(text: str) -> None:
 
 @settings(max_examples=60)
 @given(
-    texts,
+    st.one_of(texts, expanding_texts),
     st.booleans(),
     st.sampled_from([None, ["tr"], ["es", "pt"], list(NationalLanguage)]),
     st.sampled_from(["3gpp", "graphemes"]),
@@ -121,16 +131,34 @@ def test_never_raises_and_is_well_formed(
         assert Encoding.GSM7 == info.encoding
     else:
         assert text == info.text
+    if smart:
+        # Smart encoding never raises the bill, whatever the other options.
+        plain = analyze(
+            text,
+            national_languages=languages,
+            split=split,  # type: ignore[arg-type]
+        )
+        assert info.segment_count <= plain.segment_count
 
 
-@given(texts)
+@given(st.one_of(expanding_texts, texts))
 def test_smart_encoding_only_ever_helps(text: str) -> None:
     plain = analyze(text)
     smart = analyze(text, smart_encoding=True)
+    assert smart.segment_count <= plain.segment_count
+    assert smart.segment_count == segment_count(text, smart_encoding=True)
     if smart.encoding is Encoding.UCS2:
         assert plain == smart._replace(smart_encoding=None)
     if plain.encoding is Encoding.GSM7:
         assert plain == smart
+    outcome = smart.smart_encoding
+    if outcome is not None:
+        assert plain.segment_count == outcome.original_segment_count
+        assert outcome.applied == (
+            plain.encoding is Encoding.UCS2
+            and outcome.encoding is Encoding.GSM7
+            and outcome.segment_count <= plain.segment_count
+        )
 
 
 def national_cost(char: str, info: SegmentInfo) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from smskit._exceptions import ConfigurationError, MessageTooLong
+from smskit._exceptions import ConfigurationError, MessageTooLong, OptionTypeError
+from smskit.encoding._check import require_text
 from smskit.encoding._engine import (
     choose,
     default_count,
@@ -51,6 +52,10 @@ def _split_mode(split: str) -> bool:
         return True
     if split == "3gpp":
         return False
+    if not isinstance(split, str):
+        raise OptionTypeError(
+            f"split must be '3gpp' or 'graphemes', not {type(split).__name__}"
+        )
     raise ConfigurationError(f"split must be '3gpp' or 'graphemes', not {split!r}")
 
 
@@ -70,11 +75,12 @@ def analyze(
     153 or 67. An escape sequence or surrogate pair is never split across
     parts, and an empty text is one (empty) part.
 
-    Never raises on any ``str``. Surrogate code points that are not part of a
-    character (``"\ud800"``, or text decoded with ``surrogateescape``) cannot
-    be encoded in a real SMS; each is counted as one UCS-2 unit, treated as a
-    character on its own (never paired with a neighbour) and listed in
-    :attr:`SegmentInfo.non_gsm_characters` as ``<surrogate-D800>``.
+    Never raises on any ``str`` (or subclass of it). Surrogate code points
+    that are not part of a character (``"\ud800"``, or text decoded with
+    ``surrogateescape``) cannot be encoded in a real SMS; each is counted as
+    one UCS-2 unit, treated as a character on its own (never paired with a
+    neighbour) and listed in :attr:`SegmentInfo.non_gsm_characters` as
+    ``<surrogate-D800>``.
 
     Example:
         >>> info = analyze("Hello {name}, your code is 1234")
@@ -85,8 +91,10 @@ def analyze(
         text: The message body.
         smart_encoding: Replace Unicode look-alikes (curly quotes, dashes, …)
             with GSM characters, as Twilio's Smart Encoding does, but only
-            when that makes the whole text GSM-7; see
-            :attr:`SegmentInfo.smart_encoding` for both outcomes.
+            when that makes the whole text GSM-7 without adding a part (a tab
+            becomes seven spaces, so a replacement can cost more parts than
+            it saves); see :attr:`SegmentInfo.smart_encoding` for both
+            outcomes.
         national_languages: National language shift tables the recipients
             support (opt-in; see :class:`NationalLanguage`). The combination
             needing the fewest parts is chosen, the default alphabet winning
@@ -100,11 +108,19 @@ def analyze(
         The encoding and parts.
 
     Raises:
+        ArgumentTypeError: ``text`` is not a ``str`` (such as ``bytes``).
         ConfigurationError: An option is invalid, or ``split="graphemes"``
             without the ``regex`` package.
     """
     if not smart_encoding and not national_languages and split == "3gpp":
-        return default_info(text)  # the hot path
+        try:
+            return default_info(text)  # the hot path
+        except TypeError:
+            # default_info() fails at once on a non-str; checking the type
+            # only here keeps the check off the hot path.
+            require_text(text)
+            raise
+    require_text(text)
     graphemes = _split_mode(split)
     alphabets = candidate_alphabets(resolve_languages(national_languages))
     info = segments_for(text, choose(text, alphabets), graphemes=graphemes)
@@ -114,7 +130,12 @@ def analyze(
     if encoded == text:
         return info
     other = segments_for(encoded, choose(encoded, alphabets), graphemes=graphemes)
-    applied = info.encoding is _UCS2 and other.encoding is _GSM7
+    # Never raise the bill: a tab becomes seven spaces, "…" three dots.
+    applied = (
+        info.encoding is _UCS2
+        and other.encoding is _GSM7
+        and other.segment_count <= info.segment_count
+    )
     outcome = SmartEncodingResult(
         text=encoded,
         applied=applied,
@@ -151,6 +172,7 @@ def segment_count(
         The number of parts; 1 for an empty text.
 
     Raises:
+        ArgumentTypeError: ``text`` is not a ``str`` (such as ``bytes``).
         ConfigurationError: An option is invalid, or ``split="graphemes"``
             without the ``regex`` package.
     """
@@ -161,11 +183,17 @@ def segment_count(
             national_languages=national_languages,
             split=split,
         ).segment_count
+    try:
+        count = default_count(text)
+    except TypeError:
+        require_text(text)  # as in analyze(): off the hot path
+        raise
     if smart_encoding and default_septets(text) < 0:
         encoded = smart_encode(text)
         if default_septets(encoded) >= 0:
-            text = encoded
-    return default_count(text)
+            # analyze() applies a GSM-7 replacement unless it adds parts.
+            return min(count, default_count(encoded))
+    return count
 
 
 def check_length(
@@ -199,23 +227,23 @@ def check_length(
 
     Raises:
         MessageTooLong: The text needs more than ``max_segments`` parts.
-        ConfigurationError: ``max_segments`` is not an int from 1 to 255, or
-            another option is invalid.
+        ArgumentTypeError: ``text`` is neither a ``str`` nor a
+            :class:`SegmentInfo`.
+        OptionTypeError: ``max_segments`` is not an int.
+        ConfigurationError: ``max_segments`` is not from 1 to 255, or another
+            option is invalid.
     """
-    if isinstance(max_segments, bool) or not (1 <= max_segments <= _MAX_PARTS):
-        raise ConfigurationError(
-            f"max_segments must be an int from 1 to {_MAX_PARTS}, not {max_segments!r}"
-        )
-    info = (
-        text
-        if isinstance(text, SegmentInfo)
-        else analyze(
+    _check_max_segments(max_segments)
+    if isinstance(text, SegmentInfo):
+        info = text
+    else:
+        require_text(text, "a str or a SegmentInfo")
+        info = analyze(
             text,
             smart_encoding=smart_encoding,
             national_languages=national_languages,
             split=split,
         )
-    )
     if info.segment_count > max_segments:
         raise MessageTooLong(
             _too_long_message(info, max_segments),
@@ -223,6 +251,15 @@ def check_length(
             max_segments=max_segments,
         )
     return info
+
+
+def _check_max_segments(max_segments: object) -> None:
+    """Refuse a ``max_segments`` that is not an int from 1 to 255."""
+    expected = f"max_segments must be an int from 1 to {_MAX_PARTS}"
+    if isinstance(max_segments, bool) or not isinstance(max_segments, int):
+        raise OptionTypeError(f"{expected}, not {type(max_segments).__name__}")
+    if not 1 <= max_segments <= _MAX_PARTS:
+        raise ConfigurationError(f"{expected}, not {max_segments!r}")
 
 
 def _too_long_message(info: SegmentInfo, max_segments: int) -> str:

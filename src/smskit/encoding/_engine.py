@@ -61,6 +61,11 @@ _default_space, _ascii_space = DEFAULT_CODEC.space.build, ASCII_SPACE.build
 # str.encode("utf-16-le") goes through a Python-level wrapper; call the C
 # codec directly.
 _encode_utf16 = codecs.utf_16_le_encode
+# Called unbound, str.isascii raises TypeError for anything but a str (bytes
+# has an isascii method of its own), so a non-str never gets past the first
+# check of default_info() and default_count(), and their callers can leave the
+# type check to the failure path.
+_isascii = str.isascii
 _GSM_CHARS = frozenset(BASIC + EXTENSION)
 
 # Builds septet space from one byte per character and the number of pairs.
@@ -75,11 +80,14 @@ def default_info(text: str) -> SegmentInfo:  # noqa: PLR0912 (one function on pu
 
     Returns:
         The analysis.
+
+    Raises:
+        TypeError: ``text`` is not a ``str``, before any other work.
     """
     length = len(text)
     septets = -1  # until the text is known to be GSM-7
     build_space: _SpaceBuilder
-    if text.isascii():
+    if _isascii(text):
         chars = text.encode("ascii")
         # Deleting the one-septet characters leaves the ones that are not.
         rest = chars.translate(None, BASIC_ASCII_BYTES)
@@ -134,11 +142,14 @@ def default_count(text: str) -> int:
 
     Returns:
         The number of parts.
+
+    Raises:
+        TypeError: ``text`` is not a ``str``, before any other work.
     """
     length = len(text)
     septets = -1
     build_space: _SpaceBuilder
-    if text.isascii():
+    if _isascii(text):
         chars = text.encode("ascii")
         rest = chars.translate(None, BASIC_ASCII_BYTES)
         if not rest or not rest.translate(None, EXTENSION_ASCII_BYTES):

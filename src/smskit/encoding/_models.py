@@ -164,9 +164,11 @@ class SmartEncodingResult:
         text: The text with look-alike characters replaced.
         applied: ``True`` when the analysis (and so the message to send) uses
             ``text``. Smart encoding is applied only when it turns a text that
-            needs UCS-2 into one that fits GSM-7; otherwise the original text
-            is kept, because replacing characters in a message that stays
-            UCS-2 saves nothing and can even add a part.
+            needs UCS-2 into one that fits GSM-7 in no more parts; otherwise
+            the original text is kept, because replacing characters in a
+            message that stays UCS-2 saves nothing, and some replacements are
+            longer than what they replace (a tab becomes seven spaces), so
+            even a GSM-7 result can need more parts.
         encoding: The encoding ``text`` needs.
         segment_count: How many parts ``text`` needs.
         original_segment_count: How many parts the original text needs.

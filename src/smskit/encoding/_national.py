@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from smskit._exceptions import ConfigurationError
+from smskit._exceptions import ConfigurationError, OptionTypeError
 from smskit.encoding._gsm7 import (
     BASIC,
     EXTENSION,
@@ -95,6 +95,12 @@ def alphabet(
     )
 
 
+_LANGUAGES_TYPE = (
+    "national_languages must be a smskit.encoding.NationalLanguage, an ISO 639-1 "
+    "code such as 'tr', or an iterable of them; got {}"
+)
+
+
 def resolve_languages(
     languages: Iterable[NationalLanguage | str] | NationalLanguage | str | None,
 ) -> tuple[NationalLanguage, ...]:
@@ -109,16 +115,22 @@ def resolve_languages(
         The languages, without duplicates, in the order given.
 
     Raises:
+        OptionTypeError: The option, or one of its values, is of the wrong
+            type (such as ``b"tr"`` or ``5``).
         ConfigurationError: A value is not a known language.
     """
     if languages is None:
         return ()
-    if isinstance(languages, str):
-        languages = (languages,)
+    values: object = (languages,) if isinstance(languages, str) else languages
+    # bytes iterate as ints, which would read as unknown languages 116, 114.
+    if isinstance(values, (bytes, bytearray)) or not isinstance(values, Iterable):
+        raise OptionTypeError(_LANGUAGES_TYPE.format(type(values).__name__))
     resolved: dict[NationalLanguage, None] = {}
-    for language in languages:
+    for language in values:
+        if not isinstance(language, str):  # NationalLanguage is a str
+            raise OptionTypeError(_LANGUAGES_TYPE.format(type(language).__name__))
         try:
-            resolved[NationalLanguage(str(language).lower())] = None
+            resolved[NationalLanguage(language.lower())] = None
         except ValueError:
             known = ", ".join(repr(member.value) for member in NationalLanguage)
             raise ConfigurationError(

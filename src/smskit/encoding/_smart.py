@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from smskit.encoding._check import require_text
 from smskit.encoding._smart_map import SMART_ENCODING_MAP
 
 __all__ = ["smart_encode"]
@@ -20,6 +21,11 @@ def smart_encode(text: str) -> str:
     their ASCII letters, zero-width characters vanish, and so on. Characters
     not in the map are kept, so the result may still need UCS-2.
 
+    This is the replacement alone, made whatever it costs: the result can
+    need more parts than ``text`` (a tab becomes seven spaces, ``…`` three
+    characters). ``analyze(text, smart_encoding=True)`` is what decides, and
+    sends the replaced text only when it is GSM-7 and needs no more parts.
+
     Example:
         >>> smart_encode("\u201cHello\u201d \u2013 it\u2019s\u2026")
         '"Hello" - it\'s...'
@@ -29,5 +35,9 @@ def smart_encode(text: str) -> str:
 
     Returns:
         The text with every mapped character replaced.
+
+    Raises:
+        ArgumentTypeError: ``text`` is not a ``str`` (such as ``bytes``).
     """
+    require_text(text)
     return text.translate(_TABLE)
