@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 # httpcore loads its socket backend on first use. pytester's in-process runs
 # unload modules first imported inside them, which would leave httpx holding
 # the previous run's exception classes; importing it here keeps one copy.
@@ -305,3 +308,57 @@ def test_failures_point_at_the_test_not_at_smskit(pytester: pytest.Pytester) -> 
     assert helper_frames == [
         frame for frame in helper_frames if frame in full.stdout.str()
     ]
+
+
+# pytest imports the plugin in every project that has smskit installed, so
+# importing it must not load the client, the providers or their dependencies.
+# Checked by what a fresh interpreter has imported, not by timing.
+LIGHT_SMSKIT_MODULES = {
+    "smskit",
+    "smskit._config",
+    "smskit._exceptions",
+    "smskit.testing",
+    "smskit.testing._outbox",
+    "smskit.testing._plugin",
+}
+HEAVY_DEPENDENCIES = ("anyio", "attrs", "httpcore", "httpx", "phonenumbers", "redis")
+# Stands in an empty module for smskit/__init__.py, to look at the testing
+# package's own imports whatever the package's __init__ imports.
+WITHOUT_SMSKIT_INIT = """
+import importlib.util, sys, types
+package = types.ModuleType("smskit")
+package.__path__ = list(importlib.util.find_spec("smskit").submodule_search_locations)
+sys.modules["smskit"] = package
+"""
+
+
+def _imported_by_the_plugin(prelude: str = "") -> set[str]:
+    script = f"{prelude}\nimport sys, smskit.testing._plugin\nprint(*sys.modules)"
+    run = subprocess.run(  # noqa: S603 -- this interpreter, a fixed script
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return set(run.stdout.split())
+
+
+def _heavy(modules: set[str]) -> list[str]:
+    return sorted(
+        name
+        for name in modules
+        if (name.startswith("smskit.") and name not in LIGHT_SMSKIT_MODULES)
+        or name.split(".")[0] in HEAVY_DEPENDENCIES
+    )
+
+
+def test_the_testing_package_imports_only_light_modules() -> None:
+    modules = _imported_by_the_plugin(WITHOUT_SMSKIT_INIT)
+    assert "smskit.testing._plugin" in modules
+    assert [] == _heavy(modules)
+
+
+@pytest.mark.xfail(
+    reason="smskit/__init__.py imports the client, httpx and phonenumbers "
+    "eagerly; drop this marker once it imports them on first use",
+    strict=True,
+)
+def test_importing_the_plugin_loads_nothing_heavy() -> None:
+    assert [] == _heavy(_imported_by_the_plugin())

@@ -1,16 +1,20 @@
-"""`Outbox`: what the sandbox sent, with assertions that explain failures."""
+"""`Outbox`: what the sandbox sent, with assertions that explain failures.
+
+smskit's pytest plugin imports this package in every project that has smskit
+installed, so at module level this file imports only the light `smskit._config`
+and `smskit._exceptions`; `smskit.phone` and the models, which are heavy, are
+imported when an assertion needs them.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from smskit import phone
 from smskit._config import capture_regions, captured_by
 from smskit._exceptions import InvalidPhoneNumber
-from smskit._models import Status
 
 if TYPE_CHECKING:
-    from smskit._models import Message
+    from smskit._models import Message, Status
     from smskit.providers import Sandbox
 
 __all__ = ["Outbox"]
@@ -87,7 +91,7 @@ class Outbox:
         """
         __tracebackhide__ = True
         number = None if to is None else self._normalize(to)
-        status = None if status is None else Status.parse(status)
+        status = None if status is None else _status(status)
         matches = [
             message
             for message in self.messages
@@ -127,16 +131,18 @@ class Outbox:
     def _normalize(self, number: str) -> str:
         """``number`` in E.164, as the client that sent to it wrote it."""
         __tracebackhide__ = True
+        from smskit.phone import to_e164  # noqa: PLC0415 -- see the module docstring
+
         region = self._region
         if region is None:
             try:
-                return phone.to_e164(number)
+                return to_e164(number)
             except InvalidPhoneNumber as error:
                 if error.reason != "needs_region":
                     return number  # compare as given: the assertion lists it
             region = self._clients_region(number)
         try:
-            return phone.to_e164(number, region=region)
+            return to_e164(number, region=region)
         except InvalidPhoneNumber as error:
             if error.reason == "unknown_region":
                 raise  # the test's region is wrong, not the number
@@ -176,6 +182,14 @@ class Outbox:
             for index, m in enumerate(self.messages, start=1)
         ]
         return "the outbox holds:\n" + "\n".join(lines)
+
+
+def _status(status: Status | str) -> Status:
+    """``status`` as a `Status`."""
+    __tracebackhide__ = True
+    from smskit._models import Status  # noqa: PLC0415 -- see the module docstring
+
+    return Status.parse(status)
 
 
 def _describe(**criteria: object) -> str:
