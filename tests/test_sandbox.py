@@ -470,3 +470,92 @@ class TestHttpApi:
             _api.parse_fetch(httpx.Response(200, text="[]"))
         with pytest.raises(smskit.ProviderError, match="error"):
             _api.parse_fetch(httpx.Response(418))
+
+
+class TestHostileInput:
+    """Values that once broke the sandbox state or its HTTP API."""
+
+    def test_time_stops_at_the_end_of_the_calendar(self) -> None:
+        """An absurd advance clamps instead of overflowing datetime."""
+        state = SandboxState(start=T0)
+        state.advance(1e300)
+        end = state.now
+        assert 9999 == end.year
+        state.advance(float("inf"))
+        assert end == state.now
+        state.submit(to=TO, body="hi")  # its steps clamp too
+        assert 2 == len(state.advance())
+
+    def test_negative_or_nan_advance(self) -> None:
+        """Time never runs backwards; NaN is refused."""
+        state = SandboxState(start=T0)
+        state.advance(-1e300)
+        assert T0 == state.now
+        with pytest.raises(ValueError, match="NaN"):
+            state.advance(float("nan"))
+
+    @pytest.mark.parametrize("to", ["+1٤١٥٥٥٥٢٦٧١", "+1４１５５５５２６７１"])
+    def test_e164_is_ascii_digits(self, to: str) -> None:
+        """Digits of other scripts are not E.164 (\\d used to accept them)."""
+        with pytest.raises(SandboxRejected) as info:
+            SandboxState().submit(to=to, body="hi")
+        assert "invalid_to" == info.value.rejection.code
+
+    def test_a_failing_listener_is_logged(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A listener that raises is logged; advance still returns its events."""
+        state = SandboxState(start=T0)
+
+        def broken(item: object) -> None:
+            raise RuntimeError("listener bug")
+
+        state.listeners.append(broken)
+        state.submit(to=TO, body="hi")
+        assert 2 == len(state.advance())
+        assert 2 == sum("listener" in r.getMessage() for r in caplog.records)
+
+    @pytest.mark.parametrize(
+        "validity", ["NaN", "Infinity", "-5", "0", "1e999", "1" * 400]
+    )
+    def test_validity_must_be_positive_seconds(
+        self, sandbox: Sandbox, validity: str
+    ) -> None:
+        """The HTTP API refuses validity values it could not schedule."""
+        import httpx
+
+        body = f'{{"to": "{TO}", "body": "hi", "validity": {validity}}}'
+        with httpx.Client(transport=sandbox.transport) as http:
+            response = http.post(
+                "https://sandbox.smskit.invalid/v1/messages",
+                content=body.encode(),
+                headers={"Authorization": "Bearer sandbox-key"},
+            )
+        assert (400, "invalid_validity") == (
+            response.status_code,
+            response.json()["error"]["code"],
+        )
+
+    def test_key_is_compared_in_constant_time(
+        self, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The sandbox API checks its key with hmac.compare_digest on bytes."""
+        import hmac
+
+        import httpx
+
+        compared: list[tuple[bytes, bytes]] = []
+        real = hmac.compare_digest
+
+        def spy(a: bytes, b: bytes) -> bool:
+            compared.append((a, b))
+            return real(a, b)
+
+        monkeypatch.setattr(hmac, "compare_digest", spy)
+        with httpx.Client(transport=sandbox.transport) as http:
+            response = http.get(
+                "https://sandbox.smskit.invalid/v1/messages/SB1",
+                headers={"Authorization": "Bearer wrong"},
+            )
+        assert 401 == response.status_code
+        assert (b"Bearer wrong", b"Bearer sandbox-key") in compared

@@ -3,72 +3,218 @@
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import logging
+import math
+import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
+import smskit
 from smskit._emulator import DEFAULT_HOST, DEFAULT_PORT, Credentials, Emulator
+from smskit._emulator._common import url_problem
 from smskit._emulator._config import ENVIRONMENT, SIGNATURE_METHOD_VARIABLE
+from smskit._emulator._server import MAX_SPEED
 from smskit._emulator._signing import VonageSignatureMethod
 from smskit._exceptions import ConfigurationError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 __all__ = ["main"]
 
 _PROVIDERS = ("twilio", "vonage", "plivo")
+_LABELS = {
+    "twilio_account_sid": "Twilio Account SID",
+    "twilio_auth_token": "Twilio Auth Token",
+    "vonage_api_key": "Vonage API key",
+    "vonage_api_secret": "Vonage API secret",
+    "vonage_signature_secret": "Vonage signature secret",
+    "plivo_auth_id": "Plivo Auth ID",
+    "plivo_auth_token": "Plivo Auth Token",
+}
+# Signals that stop the server the way Ctrl-C does (SIGTERM: docker, systemd, kill).
+_STOP_SIGNALS = ("SIGINT", "SIGTERM")
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Help that shows every option's default (unless its text already does)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in {None, False, argparse.SUPPRESS}:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: print smskit's installed version and exit."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        kwargs.setdefault("help", "show smskit's version and exit")
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"smskit {_version()}")
+        parser.exit()
+
+
+def _version() -> str:
+    """The installed version (read from the package metadata when asked)."""
+    try:
+        return str(smskit.__version__)
+    except importlib.metadata.PackageNotFoundError:  # a bare source tree
+        return "(version unknown: smskit is not installed)"
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 0 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 65535, not {port}")
+    return port
+
+
+def _speed(text: str) -> float:
+    """An argparse type: a clock speed, > 0 and finite."""
+    try:
+        speed = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (math.isfinite(speed) and 0 < speed <= MAX_SPEED):
+        raise argparse.ArgumentTypeError(
+            f"must be > 0 and at most {MAX_SPEED:g} (use --no-clock to freeze time), "
+            f"not {text}"
+        )
+    return speed
+
+
+def _webhook_url(text: str) -> str:
+    """An argparse type: a URL the emulator can send webhooks to."""
+    problem = url_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r} {problem}")
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="smskit", description="smskit tools.")
+    parser = argparse.ArgumentParser(
+        prog="smskit", description="smskit tools.", formatter_class=_Formatter
+    )
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
-    sandbox = commands.add_parser("sandbox", help="the offline sandbox")
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="the offline sandbox",
+        description="The offline sandbox.",
+        formatter_class=_Formatter,
+    )
     actions = sandbox.add_subparsers(dest="action", required=True)
     serve = actions.add_parser(
         "serve",
         help="run the local emulator of the Twilio, Vonage and Plivo SMS APIs",
+        formatter_class=_Formatter,
         description=(
             "Serve the Twilio Messages, Vonage SMS and Plivo Message APIs on a "
             "local port, backed by the sandbox. Credentials come from the flags, "
             "else from the variables the official SDKs read, else from documented "
-            "defaults."
+            "defaults. SIGINT (Ctrl-C) and SIGTERM stop it cleanly."
         ),
     )
-    serve.add_argument("--host", default=DEFAULT_HOST, help="interface to bind")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="TCP port")
+    _serve_options(serve)
+    return parser
+
+
+def _serve_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help="interface to bind; anything but loopback exposes the control API, "
+        "which has no authentication",
+    )
+    serve.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help="TCP port (0 picks a free one)"
+    )
+    defaults = Credentials()
     for field, variable in ENVIRONMENT.items():
-        flag = "--" + field.replace("_", "-")
         serve.add_argument(
-            flag, dest=field, metavar="VALUE", help=f"default: ${variable}"
+            "--" + field.replace("_", "-"),
+            dest=field,
+            metavar="VALUE",
+            help=f"{_LABELS[field]} (default: ${variable}, "
+            f"else {getattr(defaults, field)})",
         )
     serve.add_argument(
         "--vonage-signature-method",
         choices=get_args(VonageSignatureMethod),
-        help=f"Vonage signing (default: ${SIGNATURE_METHOD_VARIABLE} or md5hash)",
+        help=f"Vonage signing (default: ${SIGNATURE_METHOD_VARIABLE}, else md5hash)",
     )
     for provider in _PROVIDERS:
         serve.add_argument(
             f"--inbound-url-{provider}",
             metavar="URL",
-            help=f"where {provider.title()} inbound-SMS webhooks go",
+            type=_webhook_url,
+            help=f"where {provider.title()} inbound-SMS webhooks go "
+            "(default: none, no inbound webhooks)",
         )
     serve.add_argument(
-        "--speed", type=float, default=1.0, help="sandbox seconds per real second"
+        "--speed",
+        type=_speed,
+        default=1.0,
+        help="sandbox seconds per real second",
     )
     serve.add_argument(
         "--no-clock",
         action="store_true",
-        help="freeze sandbox time; move it with POST /_sandbox/advance",
+        help="freeze sandbox time; move it with POST /_sandbox/advance "
+        "(default: time runs)",
     )
-    serve.add_argument("--verbose", "-v", action="store_true", help="log every request")
-    return parser
+    serve.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="log every request, query values left out (default: startup only)",
+    )
 
 
-def _block(emulator: Emulator) -> None:
-    """Wait until interrupted (Ctrl-C)."""
-    threading.Event().wait()
+def _block(stop: threading.Event) -> None:
+    """Wait until ``stop`` is set (by SIGTERM) or Ctrl-C interrupts."""
+    # A timeout keeps the main thread responsive to signals on every platform.
+    while not stop.wait(1.0):
+        pass
+
+
+def _on_stop_signals(stop: threading.Event) -> Callable[[], None]:
+    """Make SIGINT and SIGTERM set ``stop``; return what restores the old handlers.
+
+    Only the main thread may set signal handlers; elsewhere (an embedding
+    program) nothing changes and Ctrl-C still raises KeyboardInterrupt.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {}
+    for name in _STOP_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            previous[number] = signal.signal(number, lambda *_: stop.set())
+
+    def restore() -> None:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+    return restore
 
 
 def _banner(emulator: Emulator) -> str:
@@ -119,12 +265,16 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    print(_banner(emulator), flush=True)
+    stop = threading.Event()
+    restore = _on_stop_signals(stop)
     try:
-        _block(emulator)
-    except KeyboardInterrupt:
-        print("stopping…", flush=True)
+        print(_banner(emulator), flush=True)
+        _block(stop)
+    except KeyboardInterrupt:  # Ctrl-C where no handler could be installed
+        pass
     finally:
+        restore()
+        print("stopping…", flush=True)
         emulator.stop()
     return 0
 

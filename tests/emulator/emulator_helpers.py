@@ -1,8 +1,10 @@
-"""Helpers for the emulator tests: a webhook receiver and the fixed start time."""
+"""Helpers for the emulator tests: a webhook receiver, raw HTTP, the start time."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -88,3 +90,54 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()
+
+
+def raw_exchange(port: int, data: bytes, *, timeout: float = 5.0) -> bytes:
+    """Send raw bytes to 127.0.0.1:``port``, end the sending side, read to EOF.
+
+    Ending the sending side lets the server see where the client stops, so it
+    answers (or gives up) at once instead of waiting for more bytes.
+    """
+    chunks = []
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        try:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:  # the server hung up first; read what it said
+            pass
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@attrs.frozen
+class RawResponse:
+    """The first HTTP response in a raw byte stream."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def first_response(raw: bytes) -> RawResponse | None:
+    """Parse the first response of ``raw`` (``None`` if there is none)."""
+    head, separator, rest = raw.partition(b"\r\n\r\n")
+    if not separator or not head.startswith(b"HTTP/1."):
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    return RawResponse(status, headers, rest[:length])
