@@ -355,10 +355,5 @@ def test_the_testing_package_imports_only_light_modules() -> None:
     assert [] == _heavy(modules)
 
 
-@pytest.mark.xfail(
-    reason="smskit/__init__.py imports the client, httpx and phonenumbers "
-    "eagerly; drop this marker once it imports them on first use",
-    strict=True,
-)
 def test_importing_the_plugin_loads_nothing_heavy() -> None:
     assert [] == _heavy(_imported_by_the_plugin())

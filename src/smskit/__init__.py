@@ -7,19 +7,10 @@ phone numbers; test all of it offline.
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import TYPE_CHECKING, Any
 
-# The namespaces, so `import smskit` is enough for smskit.phone.to_e164(...) etc.
-from smskit import encoding as encoding
-from smskit import phone as phone
-from smskit import providers as providers
-from smskit import testing as testing
-from smskit._client import DEFAULT_LIMITS, DEFAULT_TIMEOUT, AsyncClient, Client
-from smskit._core._hooks import GiveUpInfo, Hooks, RetryInfo
-from smskit._core._policy import RetryPolicy
-from smskit._core._ratelimit import LocalLimiter, RateLimit
-from smskit._core._redis import RedisLimiter
 from smskit._exceptions import (
     ArgumentTypeError,
     AuthenticationError,
@@ -50,19 +41,33 @@ from smskit._exceptions import (
     WebhookPayloadError,
     WebhookVerificationError,
 )
-from smskit._models import InboundMessage, Message, Status, StatusEvent
-from smskit.encoding import (
-    DEFAULT_MAX_SEGMENTS,
-    Encoding,
-    NationalLanguage,
-    Segment,
-    SegmentInfo,
-    analyze,
-    check_length,
-    segment_count,
-    smart_encode,
-)
-from smskit.phone import NumberPolicy, PhoneNumber, SenderId, to_e164
+
+if TYPE_CHECKING:
+    # The namespaces, so `import smskit` is enough for smskit.phone.to_e164(...) etc.
+    from smskit import encoding as encoding
+    from smskit import phone as phone
+    from smskit import providers as providers
+    from smskit import testing as testing
+    from smskit._client import DEFAULT_LIMITS, DEFAULT_TIMEOUT, AsyncClient, Client
+    from smskit._core._hooks import GiveUpInfo, Hooks, RetryInfo
+    from smskit._core._policy import RetryPolicy
+    from smskit._core._ratelimit import LocalLimiter, RateLimit
+    from smskit._core._redis import RedisLimiter
+    from smskit._models import InboundMessage, Message, Status, StatusEvent
+    from smskit.encoding import (
+        DEFAULT_MAX_SEGMENTS,
+        Encoding,
+        NationalLanguage,
+        Segment,
+        SegmentInfo,
+        analyze,
+        check_length,
+        segment_count,
+        smart_encode,
+    )
+    from smskit.phone import NumberPolicy, PhoneNumber, SenderId, to_e164
+
+    __version__: str
 
 __all__ = [
     "ArgumentTypeError",
@@ -123,30 +128,88 @@ __all__ = [
     "to_e164",
 ]
 
+# Where each name outside the exception tree lives. pytest imports smskit's
+# plugin (a submodule, so this file runs first) in every project that has
+# smskit installed, and `smskit --help` needs none of this either: they are
+# imported on first use, all together (see _load).
+_LAZY = {
+    **dict.fromkeys(
+        ["AsyncClient", "Client", "DEFAULT_LIMITS", "DEFAULT_TIMEOUT"], "smskit._client"
+    ),
+    **dict.fromkeys(["GiveUpInfo", "Hooks", "RetryInfo"], "smskit._core._hooks"),
+    "RetryPolicy": "smskit._core._policy",
+    **dict.fromkeys(["LocalLimiter", "RateLimit"], "smskit._core._ratelimit"),
+    "RedisLimiter": "smskit._core._redis",
+    **dict.fromkeys(
+        ["InboundMessage", "Message", "Status", "StatusEvent"], "smskit._models"
+    ),
+    **dict.fromkeys(
+        [
+            "DEFAULT_MAX_SEGMENTS",
+            "Encoding",
+            "NationalLanguage",
+            "Segment",
+            "SegmentInfo",
+            "analyze",
+            "check_length",
+            "segment_count",
+            "smart_encode",
+        ],
+        "smskit.encoding",
+    ),
+    **dict.fromkeys(
+        ["NumberPolicy", "PhoneNumber", "SenderId", "to_e164"], "smskit.phone"
+    ),
+}
+# `import smskit` is enough for smskit.phone.to_e164(...) etc.
+_NAMESPACES = frozenset({"encoding", "phone", "providers", "testing"})
+
 # A library leaves logging set-up to the application: without a handler of its
 # own, Python's last-resort handler would print smskit's records on stderr.
 logging.getLogger("smskit").addHandler(logging.NullHandler())
 
-# Objects defined in private modules present themselves as smskit.X in reprs,
-# tracebacks and the docs; names from public subpackages keep their home.
-for _name in __all__:
-    _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("smskit._"):
-        _obj.__module__ = __name__
-del _name, _obj
+
+def _present_as_smskit(names: list[str]) -> None:
+    """Make objects from private modules present as smskit.X.
+
+    Reprs, tracebacks and the docs show smskit.X; names from public
+    subpackages keep their home.
+    """
+    for name in names:
+        obj = globals()[name]
+        if getattr(obj, "__module__", "").startswith("smskit._"):
+            obj.__module__ = __name__
+
+
+# The exceptions are light and are what callers catch and see in tracebacks,
+# so they are imported eagerly and present as smskit.X from the start.
+_present_as_smskit([name for name in __all__ if name not in _LAZY])
+
+
+def _load() -> None:
+    """Import every lazy name at once, so all present as smskit.X together."""
+    for name, home in _LAZY.items():
+        globals()[name] = getattr(importlib.import_module(home), name)
+    _present_as_smskit(list(_LAZY))
 
 
 _DISTRIBUTION = "smskit-sdk"
 """smskit's name on the package index (``pip install smskit-sdk``)."""
 
-if TYPE_CHECKING:
-    __version__: str
-
 
 def __getattr__(name: str) -> Any:
-    # Read the version lazily from the installed metadata (stamina does this).
     if name == "__version__":
+        # Read the version lazily from the installed metadata (stamina does this).
         from importlib.metadata import version  # noqa: PLC0415 -- only on demand
 
         return version(_DISTRIBUTION)
+    if name in _NAMESPACES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY:
+        _load()
+        return globals()[name]
     raise AttributeError(f"module 'smskit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_NAMESPACES})
