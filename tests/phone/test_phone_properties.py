@@ -53,6 +53,7 @@ def test_to_e164_only_ever_raises_invalid_phone_number(
         assert outcome.startswith("+")
         assert outcome[1:].isascii()
         assert outcome[1:].isdigit()
+        assert len(outcome) - 1 <= 15  # the E.164 maximum
 
 
 @settings(max_examples=300, deadline=None)

@@ -53,6 +53,9 @@ def to_e164(
     URI, full-width digits, a label such as ``"Tel:"``, and (with ``region``)
     national numbers and a leading international prefix such as ``00``.
 
+    Never returns more than 15 digits, the E.164 maximum, even for the
+    longer ranges phonenumbers knows (some German numbers have 17).
+
     Results are memoized, so normalizing the same input again is nearly free.
 
     Args:

@@ -15,9 +15,13 @@ from smskit._exceptions import InvalidPhoneNumber
 
 from ._types import NumberType, PhoneNumberReason
 
-__all__ = ["fail", "number_type", "quote", "valid_number"]
+__all__ = ["E164_MAX_DIGITS", "fail", "number_type", "quote", "valid_number"]
 
 _MAX_QUOTE = 60
+# ITU-T E.164 caps a number at 15 digits, country code included. phonenumbers
+# knows ranges that break it (German numbers of up to 17 digits, national-only
+# toll-free numbers in Japan, Indonesia and Nigeria), which no provider takes.
+E164_MAX_DIGITS = 15
 # Common mistakes for ISO 3166 codes, suggested in the error message.
 _REGION_HINTS = {"UK": "GB", "EN": "GB", "EL": "GR"}
 # A leading international call prefix ("00" in most of the world, "011" in
@@ -92,9 +96,29 @@ def valid_number(number: str, region: str | None) -> phonenumbers.PhoneNumber:
             f"{quote(number)} has an extension ({numobj.extension}); "
             "an SMS cannot be sent to an extension",
         )
+    _check_e164_length(number, numobj)
     if not phonenumbers.is_valid_number(numobj):
         raise _invalid_error(number, numobj, region_code)
     return numobj
+
+
+def _check_e164_length(number: str, numobj: phonenumbers.PhoneNumber) -> None:
+    """Refuse a number longer than E.164 allows, valid or not.
+
+    Raises:
+        InvalidPhoneNumber: ``"too_long"``, over 15 digits.
+    """
+    code = str(numobj.country_code)
+    national = phonenumbers.national_significant_number(numobj)
+    digits = len(code) + len(national)
+    if digits > E164_MAX_DIGITS:
+        raise fail(
+            number,
+            "too_long",
+            f"{quote(number)} is too long: E.164 allows at most "
+            f"{E164_MAX_DIGITS} digits, country code included, and it has "
+            f"{digits} (+{code} and {len(national)} after it)",
+        )
 
 
 def _region(number: str, region: str | None) -> str | None:
@@ -128,7 +152,12 @@ def _parse_error(
             f"{q} does not start with a valid country calling code",
         )
     if exc.error_type == NumberParseException.TOO_LONG:
-        return fail(number, "too_long", f"{q} is too long to be a phone number")
+        return fail(
+            number,
+            "too_long",
+            f"{q} is too long to be a phone number: E.164 allows at most "
+            f"{E164_MAX_DIGITS} digits, country code included",
+        )
     digits = sum(char.isdigit() for char in number)
     if exc.error_type == NumberParseException.NOT_A_NUMBER and digits == 0:
         return fail(number, "not_a_number", f"{q} contains no digits")
@@ -209,7 +238,9 @@ def _possible_lengths(numobj: phonenumbers.PhoneNumber) -> str:
         code, phonenumbers.region_code_for_country_code(code)
     )
     general = metadata.general_desc if metadata else None
-    lengths = sorted(general.possible_length) if general else []
+    # Lengths past the E.164 cap are refused whatever the plan says.
+    most = E164_MAX_DIGITS - len(str(code))
+    lengths = sorted(n for n in general.possible_length if n <= most) if general else []
     if not lengths:
         return "a different length"
     if len(lengths) > 2 and lengths == list(range(lengths[0], lengths[-1] + 1)):
