@@ -505,3 +505,61 @@ def test_a_caught_error_prints_nothing() -> None:
     )
     assert "" == result.stderr
     assert "" == result.stdout
+
+
+class FailingLimiter:
+    """A limiter that answers ``answers`` reservations, then cannot be reached."""
+
+    def __init__(self, answers: int) -> None:
+        self.limit = smskit.RateLimit(rate=1000)
+        self.answers = answers
+
+    def reserve(self, key: str, cost: float) -> float:
+        if self.answers <= 0:
+            raise smskit.LimiterUnavailable("the shared rate limiter is down")
+        self.answers -= 1
+        return 0.0
+
+    async def areserve(self, key: str, cost: float) -> float:
+        return self.reserve(key, cost)
+
+    def pause(self, key: str, seconds: float) -> None:
+        raise smskit.LimiterUnavailable("the shared rate limiter is down")
+
+    async def apause(self, key: str, seconds: float) -> None:
+        self.pause(key, seconds)
+
+
+@pytest.mark.anyio
+async def test_a_limiter_failure_sends_nothing(
+    sandbox: Sandbox, make_client: MakeClient, requests: list[httpx.Request]
+) -> None:
+    client = make_client(sandbox, rate_limit=FailingLimiter(answers=0))
+    with pytest.raises(smskit.LimiterUnavailable):
+        await client.send(to=TO, body="hi")
+    assert [] == requests
+    await client.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("fault", "answers"), [("read_timeout", 1), ("rate_limited", 5)]
+)
+async def test_a_limiter_failure_after_an_ambiguous_attempt_is_unknown(
+    sandbox: Sandbox, make_client: MakeClient, fault: str, answers: int
+) -> None:
+    """The second reservation (or the pause after a 429) fails: was it sent?"""
+    retry = smskit.RetryPolicy(max_attempts=3, retry_ambiguous_sends=True)
+    client = make_client(sandbox, retry=retry, rate_limit=FailingLimiter(answers))
+    if fault == "rate_limited":
+        sandbox.inject("read_timeout", times=1)
+    sandbox.inject(fault, times=1, retry_after=0.0)
+    smskit.testing.set_testing(True)
+    try:
+        with pytest.raises(smskit.DeliveryUnknown) as info:
+            await client.send(to=TO, body="hi")
+    finally:
+        smskit.testing.set_testing(False)
+    assert isinstance(info.value.__cause__, smskit.LimiterUnavailable)
+    assert 1 == len(sandbox.outbox)
+    await client.close()

@@ -22,6 +22,7 @@ from smskit._core._policy import RetryPolicy
 from smskit._exceptions import (
     ConnectError,
     DeliveryUnknown,
+    LimiterUnavailable,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
@@ -79,7 +80,9 @@ class Pause:
 
 
 Command = Send | Sleep | Reserve | Pause
-Outcome = httpx.Response | httpx.TransportError | float | None
+# A limiter that cannot be asked is reported back like a transport error, so
+# the flow decides what it means (after an ambiguous attempt: DeliveryUnknown).
+Outcome = httpx.Response | httpx.TransportError | LimiterUnavailable | float | None
 
 
 @attrs.frozen(kw_only=True)
@@ -157,6 +160,7 @@ def call_flow(
         attempt += 1
         if operation.limit_key is not None:
             wait = yield Reserve(operation.limit_key, operation.cost)
+            _check_limiter(wait, operation, attempt - 1, hooks, ambiguous=ambiguous)
             if isinstance(wait, float) and wait > 0:
                 yield Sleep(wait)
         request = operation.build()
@@ -186,7 +190,8 @@ def call_flow(
             throttled = isinstance(error, RateLimited)
         if throttled and operation.limit_key is not None:
             # Everyone sharing the bucket waits, not just this caller.
-            yield Pause(operation.limit_key, delay)
+            paused = yield Pause(operation.limit_key, delay)
+            _check_limiter(paused, operation, attempt, hooks, ambiguous=ambiguous)
         yield Sleep(delay)
 
 
@@ -292,6 +297,27 @@ def _give_up(
                 error=error,
             )
         )
+
+
+def _check_limiter(
+    outcome: Outcome,
+    operation: Operation[T],
+    attempts: int,
+    hooks: Hooks,
+    *,
+    ambiguous: bool,
+) -> None:
+    """Give up if the rate limiter could not be asked: smskit fails closed.
+
+    Nothing is sent without a reservation; but when an earlier attempt may
+    have reached the provider, "nothing was sent" would be wrong, so the
+    limiter's error becomes the cause of a `DeliveryUnknown`.
+    """
+    if not isinstance(outcome, LimiterUnavailable):
+        return
+    final = _final_error(outcome, operation, attempts, ambiguous=ambiguous)
+    _give_up(operation, attempts, final, hooks)
+    raise final
 
 
 def _parse(operation: Operation[T], outcome: Outcome) -> T:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, TypeVar
 import httpx
 
 from smskit._core._flow import Command, Outcome, Pause, Reserve, Send, Sleep
+from smskit._exceptions import LimiterUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
@@ -41,7 +42,10 @@ def run_sync(
             sleep(command.seconds)
             outcome = None
         else:
-            outcome = _limit(limiter, command)
+            try:
+                outcome = _limit(limiter, command)
+            except LimiterUnavailable as error:
+                outcome = error
 
 
 def _limit(limiter: Limiter | None, command: Reserve | Pause) -> float | None:
