@@ -1,6 +1,6 @@
 """Rate limiting: smskit's limiters against aiolimiter and pyrate-limiter.
 
-Run with ``scripts/bench-ratelimit`` (it installs ``smskit[redis]`` and the
+Run with ``scripts/bench-ratelimit`` (it installs ``smskit-sdk[redis]`` and the
 peers into ``.venv-bench`` only, never as smskit dependencies). A peer or a
 backend that is missing is reported and skipped. Prints, and asserts nothing:
 

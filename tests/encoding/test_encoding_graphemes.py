@@ -81,7 +81,7 @@ def test_graphemes_without_regex(monkeypatch: pytest.MonkeyPatch) -> None:
     _graphemes._cluster_pattern.cache_clear()
     try:
         with pytest.raises(
-            ConfigurationError, match=r"pip install 'smskit\[graphemes\]'"
+            ConfigurationError, match=r"pip install 'smskit-sdk\[graphemes\]'"
         ):
             analyze("x" * 200, split="graphemes")
     finally:

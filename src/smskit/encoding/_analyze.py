@@ -102,7 +102,7 @@ def analyze(
         split: ``"3gpp"`` cuts between any two characters. ``"graphemes"``
             keeps each extended grapheme cluster (an emoji with modifiers, a
             letter with its accents) inside one part when it fits, as Twilio
-            does; it needs ``pip install 'smskit[graphemes]'``.
+            does; it needs ``pip install 'smskit-sdk[graphemes]'``.
 
     Returns:
         The encoding and parts.

@@ -31,7 +31,7 @@ def _cluster_pattern() -> _Pattern:
     except ImportError:
         raise ConfigurationError(
             "split='graphemes' needs the 'regex' package for Unicode grapheme "
-            "clusters; install it with: pip install 'smskit[graphemes]'"
+            "clusters; install it with: pip install 'smskit-sdk[graphemes]'"
         ) from None
     return cast("_Pattern", regex.compile(r"\X"))
 
