@@ -67,7 +67,7 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = False
         self.thread = threading.Thread(
-            target=self.server.serve_forever, args=(0.02,), daemon=True
+            target=self.server.serve_forever, args=(0.005,), daemon=True
         )
         self.thread.start()
 

@@ -606,3 +606,12 @@ class TestOptions:
             "no authentication" in r.getMessage() and r.levelno == logging.WARNING
             for r in caplog.records
         )
+
+
+@pytest.mark.parametrize("field", ["from", "to"])
+def test_control_inbound_blank_text(http: httpx.Client, field: str) -> None:
+    """Numbers the message model refuses (only spaces) are a 400, not a 500."""
+    body = {"from": "+14155550199", "body": "hi", field: " "}
+    response = http.post("/_sandbox/inbound", json=body)
+    assert 400 == response.status_code
+    assert response.json()["error"]

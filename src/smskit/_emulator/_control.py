@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from smskit._emulator._common import url_problem
 from smskit._emulator._http import EmulatorResponse
-from smskit._exceptions import UnknownStatus
+from smskit._exceptions import InvalidInput, UnknownStatus
 from smskit._models import Status
 from smskit.providers.sandbox._magic import Fate
 from smskit.providers.sandbox._server import record_json
@@ -193,13 +193,16 @@ def _inbound(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
         raise _BadRequest(f"unknown provider {provider!r}")
     if url is not None and provider is None:
         raise _BadRequest("'url' needs 'provider'")
-    message, webhooks = emulator.receive(
-        from_=_text(payload, "from") or "",
-        body=_text(payload, "body", max_length=MAX_BODY_CHARACTERS) or "",
-        to=_text(payload, "to", required=False),
-        provider=provider,
-        url=url,
-    )
+    try:
+        message, webhooks = emulator.receive(
+            from_=_text(payload, "from") or "",
+            body=_text(payload, "body", max_length=MAX_BODY_CHARACTERS) or "",
+            to=_text(payload, "to", required=False),
+            provider=provider,
+            url=url,
+        )
+    except InvalidInput as problem:  # the message model's own rules (blank text)
+        raise _BadRequest(str(problem)) from None
     return _ok({"message": _inbound_json(message), "webhooks": webhooks})
 
 
