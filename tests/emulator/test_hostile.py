@@ -615,3 +615,20 @@ def test_control_inbound_blank_text(http: httpx.Client, field: str) -> None:
     response = http.post("/_sandbox/inbound", json=body)
     assert 400 == response.status_code
     assert response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "urls", [{"sinch": "http://127.0.0.1:9/in"}, {"twilio": "ftp://127.0.0.1/in"}]
+)
+def test_inbound_urls_are_checked_at_construction(urls: dict[str, str]) -> None:
+    """An inbound URL no webhook could reach fails before the server starts."""
+    with pytest.raises(ConfigurationError, match="inbound URL"):
+        Emulator(port=0, realtime=False, inbound_urls=urls)
+
+
+def test_receive_checks_its_url(emulator: Emulator) -> None:
+    """Emulator.receive refuses a URL its webhook could never be sent to."""
+    with pytest.raises(ValueError, match="not a valid URL"):
+        emulator.receive(
+            from_="+14155550199", body="x", provider="plivo", url="http://[::1/x"
+        )

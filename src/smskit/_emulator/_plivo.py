@@ -193,7 +193,7 @@ class PlivoDialect:
                 401, "Authentication failed: check your auth_id and auth_token"
             )
         match = _ROUTE.fullmatch(request.path)
-        if match is None or match["account"] != self.auth_id:
+        if match is None or not same_secret(match["account"], self.auth_id):
             return error(404, f"resource not found: {request.path}")
         rest = match["rest"]
         if rest == "" and request.method == "GET":

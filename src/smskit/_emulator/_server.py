@@ -21,7 +21,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Protocol
 
-from smskit._emulator._common import redact_target
+from smskit._emulator._common import redact_target, url_problem
 from smskit._emulator._config import Credentials
 from smskit._emulator._control import handle_control
 from smskit._emulator._dispatch import WebhookDispatcher
@@ -149,7 +149,7 @@ class Emulator:
         self.port = port
         self.credentials = credentials or Credentials.from_env()
         self.state = state or SandboxState()
-        self.inbound_urls = dict(inbound_urls or {})
+        self.inbound_urls = _checked_inbound_urls(inbound_urls or {})
         self.realtime = realtime
         self.speed = speed
         self.tick = tick
@@ -336,10 +336,14 @@ class Emulator:
 
         Raises:
             KeyError: ``provider`` is not one of the three.
-            ValueError: ``url`` was given without ``provider``.
+            ValueError: ``url`` was given without ``provider``, or is no URL
+                a webhook could be sent to.
         """
         if url is not None and provider is None:
             raise ValueError("an inbound url needs a provider")
+        problem = None if url is None else url_problem(url)
+        if problem is not None:
+            raise ValueError(f"the inbound url {problem}")
         targets = self._inbound_targets(provider, url)
         self._route.targets = targets
         try:
@@ -387,6 +391,21 @@ class Emulator:
             return
         for webhook in webhooks:
             self.dispatcher.submit(webhook)
+
+
+def _checked_inbound_urls(urls: Mapping[str, str]) -> dict[str, str]:
+    """The inbound URLs, each one a URL a webhook can be sent to.
+
+    Raises:
+        ConfigurationError: A provider is unknown or a URL is unusable.
+    """
+    for provider, url in urls.items():
+        if provider not in {"twilio", "vonage", "plivo"}:
+            raise ConfigurationError(f"no provider {provider!r} for an inbound URL")
+        problem = url_problem(url)
+        if problem is not None:
+            raise ConfigurationError(f"the {provider} inbound URL {problem}")
+    return dict(urls)
 
 
 def _check_options(

@@ -210,7 +210,7 @@ class TwilioDialect:
         if not self._authenticated(request):
             return _unauthorized()
         match = _ROUTE.fullmatch(request.path)
-        if match is None or match["account"] != self.account_sid:
+        if match is None or not same_secret(match["account"], self.account_sid):
             return _not_found(request.path)
         rest = match["rest"]
         if rest == "Messages.json":

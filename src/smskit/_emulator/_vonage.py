@@ -327,7 +327,7 @@ class VonageDialect:
         params = request.query_params()
         if not self._key_and_secret(request, params):
             return self._report_error(401, "Unauthorized", "Invalid credentials")
-        if first(params, "account_id") != self.api_key:
+        if not same_secret(first(params, "account_id") or "", self.api_key):
             return self._report_error(
                 403, "Forbidden", "account_id is not your account"
             )
