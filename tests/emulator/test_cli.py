@@ -192,6 +192,7 @@ def test_block_keeps_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--port", "70000"], "must be from 0 to 65535, not 70000"),
         (["--port", "http"], "not a port number"),
         (["--speed", "-2"], "must be > 0"),
+        (["--speed", "fast"], "not a number"),
         (["--speed", "nan"], "must be > 0"),
         (["--speed", "0"], "--no-clock"),
         (["--inbound-url-twilio", "ftp://x"], "http or https"),

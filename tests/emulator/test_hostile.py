@@ -632,3 +632,34 @@ def test_receive_checks_its_url(emulator: Emulator) -> None:
         emulator.receive(
             from_="+14155550199", body="x", provider="plivo", url="http://[::1/x"
         )
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (123, "must be a string"),
+        ("http://h/" + "a" * 2000, "at most 2000"),
+        ("http://h/\ud800", "UTF-8"),
+        ("http://h/\u2028", "whitespace or control"),
+        ("http://h:99999/", "not a valid URL"),
+        ("http:///path", "absolute http or https"),
+        ("https://user:pw@h:8443/cb?x=1", None),
+    ],
+)
+def test_url_problem(url: object, problem: str | None) -> None:
+    """Every reason a webhook URL is refused, and one that is fine."""
+    found = _common.url_problem(url)
+    assert found is None if problem is None else problem in (found or "")
+
+
+@pytest.mark.parametrize(
+    ("url", "logged"),
+    [
+        ("https://u:pw@h:8443/cb?token=t&To=%2B1415", "https://h:8443/cb?token=…&To=…"),
+        ("http://h/cb", "http://h/cb"),
+        ("http://[::1/x?a=1", "<unparsable URL>"),
+    ],
+)
+def test_redact_url(url: str, logged: str) -> None:
+    """Log lines keep where a webhook went, not who it was about."""
+    assert logged == _common.redact_url(url)

@@ -184,9 +184,12 @@ class TestControl:
             ("/_sandbox/inbound", {"from": "+14155550199"}),
             ("/_sandbox/inbound", {"from": "+1", "body": "x", "provider": "sinch"}),
             ("/_sandbox/inbound", {"from": "+1", "body": "x", "url": "http://x"}),
-            ("/_sandbox/script", {"to": "+1", "final": "maybe"}),
-            ("/_sandbox/script", {"to": "+1", "final": "queued"}),
-            ("/_sandbox/script", {"to": "+1", "final": "failed", "sent_after": 9}),
+            ("/_sandbox/script", {"to": "+14155550123", "final": "maybe"}),
+            ("/_sandbox/script", {"to": "+14155550123", "final": "queued"}),
+            (
+                "/_sandbox/script",
+                {"to": "+14155550123", "final": "failed", "sent_after": 9},
+            ),
         ],
     )
     def test_bad_requests(self, http: httpx.Client, path: str, body: object) -> None:
@@ -242,6 +245,29 @@ class TestDispatcher:
         assert (500, None) == (first.status_code, first.error)
         assert second.status_code is None
         assert second.error
+
+    def test_a_failing_delivery_does_not_stop_the_worker(
+        self, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A delivery that raises is logged; the queue drains and the next goes out."""
+        dispatcher = WebhookDispatcher(timeout=1)
+        real = dispatcher._send
+        calls: list[str] = []
+
+        def flaky(client: httpx.Client, webhook: Webhook) -> object:
+            calls.append(webhook.url)
+            if len(calls) == 1:
+                raise RuntimeError("delivery bug")
+            return real(client, webhook)
+
+        monkeypatch.setattr(dispatcher, "_send", flaky)
+        dispatcher.start()
+        dispatcher.submit(self.webhook(f"{receiver.url}/first"))
+        dispatcher.submit(self.webhook(f"{receiver.url}/second"))
+        assert dispatcher.wait_idle()
+        dispatcher.stop()
+        assert ["/second"] == [item.path for item in receiver.requests]
+        assert 1 == len(dispatcher.deliveries)
 
 
 class TestConfig:
