@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 import smskit
-from smskit.providers import OutgoingMessage
 from smskit._redact import mask_phone
+from smskit.providers import OutgoingMessage
 
 URL = "https://api.scripted.test/messages"
 SECRET = "s3cr3t-token-value"

@@ -65,7 +65,9 @@ def build_send(base_url: str, api_key: str, message: OutgoingMessage) -> httpx.R
 def build_fetch(base_url: str, api_key: str, message_id: str) -> httpx.Request:
     """Make the ``GET /messages/{id}`` request."""
     path = path_id(NAME, message_id)
-    return httpx.Request("GET", f"{base_url}/messages/{path}", headers=_headers(api_key))
+    return httpx.Request(
+        "GET", f"{base_url}/messages/{path}", headers=_headers(api_key)
+    )
 
 
 def parse_send(response: httpx.Response) -> Message:
