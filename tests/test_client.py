@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 import smskit
+from client_helpers import Both, MakeClient, client_of_kind
 from smskit.providers import Sandbox
 
 T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -20,36 +21,10 @@ def sandbox() -> Sandbox:
     return Sandbox(seed=7, start=T0)
 
 
-class Both:
-    """Call the sync or the async client with the same code."""
-
-    def __init__(self, client: smskit.Client | smskit.AsyncClient) -> None:
-        self.client = client
-
-    async def send(self, **kwargs: Any) -> smskit.Message:
-        result = self.client.send(**kwargs)
-        return await result if isinstance(result, Awaitable) else result
-
-    async def fetch(self, message_id: str) -> smskit.Message:
-        result = self.client.fetch(message_id)
-        return await result if isinstance(result, Awaitable) else result
-
-    async def close(self) -> None:
-        if isinstance(self.client, smskit.AsyncClient):
-            await self.client.aclose()
-        else:
-            self.client.close()
-
-
-MakeClient = Callable[..., Both]
-
-
 @pytest.fixture(params=["sync", "async"])
 def make_client(request: pytest.FixtureRequest) -> MakeClient:
     def make(provider: smskit.providers.Provider, **options: Any) -> Both:
-        if request.param == "sync":
-            return Both(smskit.Client(provider, **options))
-        return Both(smskit.AsyncClient(provider, **options))
+        return client_of_kind(request.param, provider, **options)
 
     return make
 

@@ -12,43 +12,19 @@ import logging
 import subprocess
 import sys
 import textwrap
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 
 import smskit
+from client_helpers import Both, MakeClient, client_of_kind
 from smskit._config import set_capture
 from smskit.providers import Sandbox
 from smskit.providers._common import path_id
 
 T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
 TO = "+14155552671"
-
-
-class Both:
-    """Call the sync or the async client with the same code, counting requests."""
-
-    def __init__(self, client: smskit.Client | smskit.AsyncClient) -> None:
-        self.client = client
-
-    async def send(self, **kwargs: Any) -> smskit.Message:
-        result = self.client.send(**kwargs)
-        return await result if isinstance(result, Awaitable) else result
-
-    async def fetch(self, message_id: Any) -> smskit.Message:
-        result = self.client.fetch(message_id)
-        return await result if isinstance(result, Awaitable) else result
-
-    async def close(self) -> None:
-        if isinstance(self.client, smskit.AsyncClient):
-            await self.client.aclose()
-        else:
-            self.client.close()
-
-
-MakeClient = Callable[..., Both]
 
 
 @pytest.fixture
@@ -67,9 +43,7 @@ def make_client(
 ) -> MakeClient:
     def make(provider: smskit.providers.Provider, **options: Any) -> Both:
         options.setdefault("hooks", smskit.Hooks(on_request=requests.append))
-        if request.param == "sync":
-            return Both(smskit.Client(provider, **options))
-        return Both(smskit.AsyncClient(provider, **options))
+        return client_of_kind(request.param, provider, **options)
 
     return make
 

@@ -3,8 +3,8 @@
 The emulator signs the callbacks it sends with these; webhook verification
 compares a received signature with the one computed here (use
 `hmac.compare_digest`). Each function documents the provider's algorithm;
-`/work/shared/providers.md` §1.7, §2.6 and §3.6 hold the sources and the test
-vectors the unit tests check.
+the project's provider notes (providers.md §1.7, §2.6 and §3.6) hold the
+sources and the test vectors the unit tests check.
 """
 
 from __future__ import annotations
