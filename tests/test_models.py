@@ -13,6 +13,7 @@ import pytest
 
 import smskit
 from smskit import InboundMessage, Message, Status, StatusEvent
+from smskit._models import Balance
 
 T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -394,3 +395,76 @@ class TestInbound:
     def test_keyword(self, body: str, keyword: str) -> None:
         inbound = InboundMessage(id="I", provider="p", sender="+1", to="+2", body=body)
         assert keyword == inbound.keyword
+
+
+class TestBalance:
+    @pytest.mark.parametrize(
+        ("given", "expected"),
+        [
+            (Decimal("12.50"), Decimal("12.50")),
+            (7, Decimal(7)),
+            ("3.1400", Decimal("3.1400")),
+            (" 3.14 ", Decimal("3.14")),
+            (0.1, Decimal("0.1")),  # the printed float, not its binary expansion
+            (-2.5, Decimal("-2.5")),  # accounts on credit go below zero
+        ],
+    )
+    def test_amount_becomes_an_exact_decimal(
+        self, given: object, expected: Decimal
+    ) -> None:
+        balance = Balance(amount=given, currency="USD")  # type: ignore[arg-type]
+        assert isinstance(balance.amount, Decimal)
+        assert str(balance.amount) == str(expected)
+
+    @pytest.mark.parametrize(
+        "amount", [float("nan"), float("inf"), "-Infinity", "NaN", Decimal("sNaN"), ""]
+    )
+    def test_amount_that_is_not_a_finite_number_is_refused(
+        self, amount: object
+    ) -> None:
+        with pytest.raises(smskit.InvalidMessage, match="amount"):
+            Balance(amount=amount, currency="USD")  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("amount", [True, None, b"1", [1], object()])
+    def test_amount_of_another_type_is_a_type_error(self, amount: object) -> None:
+        with pytest.raises(smskit.ArgumentTypeError, match="amount"):
+            Balance(amount=amount, currency="USD")  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("currency", ["usd", "US", "USDD", "U$D", "ÉUR", "USD\n"])
+    def test_currency_must_be_three_upper_case_letters(self, currency: str) -> None:
+        with pytest.raises(smskit.InvalidMessage, match="ISO 4217"):
+            Balance(amount=1, currency=currency)
+
+    @pytest.mark.parametrize("field", ["currency", "provider"])
+    def test_text_fields_of_another_type_are_type_errors(self, field: str) -> None:
+        values: dict[str, object] = {"amount": 1, "currency": "USD", field: 840}
+        with pytest.raises(smskit.ArgumentTypeError, match=field):
+            Balance(**values)  # type: ignore[arg-type]
+
+    def test_is_frozen_keyword_only_and_hashable(self) -> None:
+        balance = Balance(amount="1.5", currency="EUR", provider="vonage")
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            balance.amount = Decimal(2)  # type: ignore[misc]
+        with pytest.raises(TypeError):
+            Balance(Decimal(1), "EUR")  # type: ignore[call-arg]
+        assert balance.provider == "vonage"
+        assert Balance(amount=1, currency="EUR").provider == ""
+        assert {balance, Balance(amount="1.50", currency="EUR", provider="vonage")} == {
+            balance
+        }
+
+    def test_round_trips_through_json_and_pickle(self) -> None:
+        balance = Balance(amount="20.0735", currency="GBP", provider="twilio")
+        data = json.loads(json.dumps(balance.to_dict()))
+        assert data == {"amount": "20.0735", "currency": "GBP", "provider": "twilio"}
+        assert Balance.from_dict(data) == balance
+        assert str(Balance.from_dict(data).amount) == "20.0735"
+        assert pickle.loads(pickle.dumps(balance)) == balance  # noqa: S301
+
+    def test_from_dict_ignores_unknown_keys_and_names_missing_ones(self) -> None:
+        data = {"amount": "1", "currency": "USD", "credit_limit": "50"}
+        assert Balance.from_dict(data) == Balance(amount=1, currency="USD")
+        with pytest.raises(smskit.InvalidMessage, match="amount"):
+            Balance.from_dict({"currency": "USD"})
+        with pytest.raises(smskit.ArgumentTypeError):
+            Balance.from_dict([("amount", "1")])  # type: ignore[arg-type]
