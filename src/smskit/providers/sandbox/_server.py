@@ -7,6 +7,8 @@ retries and all.
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hmac
 import json
 import math
@@ -19,17 +21,29 @@ import attrs
 import httpx
 
 from smskit.providers.sandbox._magic import MAGIC_RECIPIENTS, SandboxFault
-from smskit.providers.sandbox._state import SandboxRecord, SandboxRejected, SandboxState
+from smskit.providers.sandbox._state import (
+    CURRENCY,
+    Position,
+    SandboxRecord,
+    SandboxRejected,
+    SandboxState,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["API_KEY", "BASE_URL", "FaultRule", "SandboxServer"]
+__all__ = ["API_KEY", "BASE_URL", "FaultRule", "SandboxServer", "record_json"]
 
 BASE_URL = "https://sandbox.smskit.invalid/v1"
 API_KEY = "sandbox-key"
 
-_MESSAGE_PATH = re.compile(r"/v1/messages/(?P<id>[A-Za-z0-9]+)")
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9]+")
+_MESSAGE_PATH = re.compile(
+    rf"/v1/messages/(?P<id>{_MESSAGE_ID.pattern})(?P<cancel>/cancel)?"
+)
+_OPTIONS = frozenset({"tag", "parts"})
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
 # Magic recipients whose fault hits every other request, so a retry succeeds.
 _ALTERNATING = frozenset({SandboxFault.RATE_LIMITED, SandboxFault.UNAVAILABLE})
 
@@ -74,13 +88,20 @@ class SandboxServer:
         """Answer one request (the `httpx.MockTransport` handler)."""
         if not _authorized(request):
             return _error(401, "unauthorized", "missing or wrong sandbox API key")
-        path = request.url.path
-        if path == "/v1/messages" and request.method == "POST":
+        method, path = request.method, request.url.path
+        if path == "/v1/messages" and method == "POST":
             return self._create(request)
+        if path == "/v1/messages" and method == "GET":
+            params = request.url.params
+            return self._with_faults(request, None, lambda: self._list(params))
+        if path == "/v1/balance" and method == "GET":
+            return self._with_faults(request, None, self._balance)
         match = _MESSAGE_PATH.fullmatch(path)
-        if match and request.method == "GET":
+        if match and not match["cancel"] and method == "GET":
             return self._with_faults(request, None, lambda: self._fetch(match["id"]))
-        return _error(404, "not_found", f"no route for {request.method} {path}")
+        if match and match["cancel"] and method == "POST":
+            return self._cancel_request(request, match["id"])
+        return _error(404, "not_found", f"no route for {method} {path}")
 
     def _create(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -95,9 +116,10 @@ class SandboxServer:
         )
 
     def _accept(self, payload: dict[str, Any]) -> httpx.Response:
-        validity = payload.get("validity")
-        if validity is not None and _seconds(validity) is None:
-            return _error(400, "invalid_validity", "'validity' must be seconds > 0")
+        try:
+            extras = _send_extras(payload)
+        except _Invalid as invalid:
+            return invalid.response()
         try:
             record = self.state.submit(
                 to=_text(payload.get("to")),
@@ -105,7 +127,7 @@ class SandboxServer:
                 sender=payload.get("from"),
                 client_ref=payload.get("client_ref"),
                 status_callback=payload.get("status_callback"),
-                validity=_seconds(validity),
+                **extras,
             )
         except SandboxRejected as refused:
             rejection = refused.rejection
@@ -117,6 +139,46 @@ class SandboxServer:
         if record is None:
             return _error(404, "not_found", f"no message {message_id}")
         return httpx.Response(200, json=record_json(record))
+
+    def _list(self, params: httpx.QueryParams) -> httpx.Response:
+        try:
+            query = _list_query(params)
+        except _Invalid as invalid:
+            return invalid.response()
+        page = self.state.page(**query)
+        token = None if page.next_after is None else _token(page.next_after)
+        messages = [record_json(record) for record in page.records]
+        return httpx.Response(
+            200, json={"messages": messages, "next_page_token": token}
+        )
+
+    def _cancel_request(
+        self, request: httpx.Request, message_id: str
+    ) -> httpx.Response:
+        record = self.state.get(message_id)
+        to = None if record is None else record.to
+        return self._with_faults(request, to, lambda: self._cancel(message_id))
+
+    def _cancel(self, message_id: str) -> httpx.Response:
+        try:
+            # Idempotent: a retried cancel whose first attempt worked succeeds.
+            record = self.state.cancel(message_id, idempotent=True)
+        except SandboxRejected:
+            current = self.state.get(message_id)
+            status = "unknown" if current is None else current.status.value
+            return _error(
+                409,
+                "not_cancelable",
+                f"message {message_id} is {status}; only a scheduled message "
+                "can be canceled",
+            )
+        if record is None:
+            return _error(404, "not_found", f"no message {message_id}")
+        return httpx.Response(200, json=record_json(record))
+
+    def _balance(self) -> httpx.Response:
+        balance = {"balance": str(self.state.balance), "currency": CURRENCY}
+        return httpx.Response(200, json=balance)
 
     def _with_faults(
         self,
@@ -183,9 +245,158 @@ def record_json(record: SandboxRecord) -> dict[str, Any]:
         "updated_at": record.updated_at.isoformat(),
         "client_ref": record.client_ref,
         "price": None if record.price is None else str(record.price),
-        "currency": "USD",
+        "currency": CURRENCY,
         "error_code": record.error_code,
+        "scheduled_at": _iso(record.scheduled_at),
+        "part_ids": None if record.part_ids is None else list(record.part_ids),
+        "tag": record.tag,
+        "smart_encoded": record.smart_encoded,
     }
+
+
+class _Invalid(Exception):
+    """A request the sandbox refuses with a 400 before touching its state."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def response(self) -> httpx.Response:
+        return _error(400, self.code, self.message)
+
+
+def _send_extras(payload: dict[str, Any]) -> dict[str, Any]:
+    """`SandboxState.submit`'s keyword arguments beyond the basics.
+
+    Raises:
+        _Invalid: ``validity``, ``send_at``, ``options`` or ``smart_encoded``
+            is malformed, or ``options`` names a key the sandbox lacks.
+    """
+    validity = payload.get("validity")
+    if validity is not None and _seconds(validity) is None:
+        raise _Invalid("invalid_validity", "'validity' must be seconds > 0")
+    send_at = payload.get("send_at")
+    moment = None if send_at is None else _moment(send_at)
+    if send_at is not None and moment is None:
+        raise _Invalid(
+            "invalid_send_at", "'send_at' must be an ISO 8601 time with an offset"
+        )
+    smart = payload.get("smart_encoded", False)
+    if not isinstance(smart, bool):
+        raise _Invalid("invalid_smart_encoded", "'smart_encoded' must be a boolean")
+    return {
+        "validity": _seconds(validity),
+        "send_at": moment,
+        "smart_encoded": smart,
+        **_options(payload.get("options")),
+    }
+
+
+def _options(options: object) -> dict[str, Any]:
+    """The provider-specific ``options`` as `SandboxState.submit` arguments."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise _Invalid("invalid_option", "'options' must be a JSON object")
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        known = ", ".join(sorted(_OPTIONS))
+        raise _Invalid(
+            "unknown_option",
+            f"unknown option {unknown[0]!r}; the sandbox knows {known}",
+        )
+    tag, parts = options.get("tag"), options.get("parts", False)
+    if tag is not None and not isinstance(tag, str):
+        raise _Invalid("invalid_option", "option 'tag' must be a string")
+    if not isinstance(parts, bool):
+        raise _Invalid("invalid_option", "option 'parts' must be a boolean")
+    return {"tag": tag, "parts": parts}
+
+
+def _list_query(params: httpx.QueryParams) -> dict[str, Any]:
+    """`SandboxState.page`'s arguments from a listing's query string.
+
+    An empty parameter counts as absent.
+
+    Raises:
+        _Invalid: A time, the page size or the page token is malformed.
+    """
+    query: dict[str, Any] = {
+        "to": params.get("to") or None,
+        "sender": params.get("from") or None,
+        "page_size": _page_size(params.get("page_size") or None),
+    }
+    for name in ("sent_after", "sent_before"):
+        text = params.get(name) or None
+        query[name] = None if text is None else _moment(text)
+        if text is not None and query[name] is None:
+            raise _Invalid(
+                f"invalid_{name}", f"{name!r} must be an ISO 8601 time with an offset"
+            )
+    token = params.get("page_token") or None
+    query["after"] = None if token is None else _position(token)
+    return query
+
+
+def _page_size(text: str | None) -> int:
+    if text is None:
+        return DEFAULT_PAGE_SIZE
+    # ASCII digits only (int() would also take " 7", "+7", "1_0" and "٣"), and
+    # few of them, so a huge number is refused before int() works on it.
+    size = int(text) if re.fullmatch(r"[0-9]{1,7}", text) else 0
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise _Invalid(
+            "invalid_page_size",
+            f"'page_size' must be a whole number from 1 to {MAX_PAGE_SIZE}",
+        )
+    return size
+
+
+def _token(position: Position) -> str:
+    """An opaque page token for a listing's position."""
+    created_at, message_id = position
+    text = f"{created_at.isoformat()}|{message_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _position(token: str) -> Position:
+    """The position a page token stands for.
+
+    Raises:
+        _Invalid: The token was not made by `_token`.
+    """
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        text = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        text = ""
+    created, _, message_id = text.partition("|")
+    moment = _moment(created)
+    if moment is None or _MESSAGE_ID.fullmatch(message_id) is None:
+        raise _Invalid("invalid_page_token", "'page_token' is not one this API gave")
+    return (moment, message_id)
+
+
+def _moment(value: object) -> dt.datetime | None:
+    """An ISO 8601 time with an offset, in UTC; ``None`` if it is not one."""
+    if not isinstance(value, str):
+        return None
+    text = value[:-1] + "+00:00" if value[-1:] in {"Z", "z"} else value
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.utcoffset() is None:
+        return None
+    try:
+        return moment.astimezone(dt.timezone.utc)
+    except OverflowError:  # e.g. year 1 at +01:00 is before datetime.min
+        return None
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def _read_timeout(request: httpx.Request) -> float:

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = [
     "OPT_IN_WORDS",
     "OPT_OUT_WORDS",
+    "Position",
+    "SandboxPage",
     "SandboxRejected",
     "SandboxState",
     "is_e164",
@@ -116,6 +118,14 @@ class SandboxRecord:
     scheduled_at: dt.datetime | None = None
     price: Decimal | None = None
     error_code: str | None = None
+    tag: str | None = None
+    smart_encoded: bool = False
+    part_ids: tuple[str, ...] | None = None
+
+    @property
+    def position(self) -> Position:
+        """Where this record sits in a listing: newest first by this key."""
+        return (self.created_at, self.id)
 
     def to_message(self) -> Message:
         """Snapshot this record as an immutable `Message`."""
@@ -139,6 +149,24 @@ class SandboxRecord:
         )
 
 
+# A listing's sort key, (created_at, id): also where a page ends.
+Position = tuple[dt.datetime, str]
+
+
+@attrs.frozen(kw_only=True)
+class SandboxPage:
+    """One page of a listing.
+
+    Attributes:
+        records: The page's records, newest first.
+        next_after: The last record's position when more records follow
+            (pass it as ``after`` for the next page), else ``None``.
+    """
+
+    records: list[SandboxRecord]
+    next_after: Position | None
+
+
 class SandboxState:
     """An in-memory SMS service.
 
@@ -156,6 +184,7 @@ class SandboxState:
         balance: Decimal = Decimal("100.00"),
     ) -> None:
         self._rng = random.Random(seed)  # noqa: S311 -- ids for a fake, not secrets
+        self._issued = 0  # ids start with a counter, so they sort in issue order
         self._now = start or dt.datetime.now(dt.timezone.utc)
         self._lock = threading.RLock()
         self._records: dict[str, SandboxRecord] = {}
@@ -212,6 +241,9 @@ class SandboxState:
         status_callback: str | None = None,
         send_at: dt.datetime | None = None,
         validity: float | None = None,
+        tag: str | None = None,
+        smart_encoded: bool = False,
+        parts: bool = False,
     ) -> SandboxRecord:
         """Accept a message, or raise `SandboxRejected` saying why not.
 
@@ -224,6 +256,11 @@ class SandboxState:
             send_at: Schedule it: ``scheduled`` until then, then ``queued``.
             validity: Seconds the carrier may keep trying; a message not
                 delivered by then ``expired`` (error 30036, like Twilio).
+            tag: A label echoed back with the message.
+            smart_encoded: Whether the client replaced characters to fit GSM-7
+                (informational, echoed back).
+            parts: Send it "in parts": one id per segment, ``<id>-1``,
+                ``<id>-2``... (status events stay per message).
 
         Returns:
             The new record, status ``queued`` (or ``scheduled``).
@@ -235,8 +272,9 @@ class SandboxState:
             steps = self._lifecycle(_within(self._fate_for(to), validity), start)
             if send_at is not None:
                 steps.insert(0, _Step(due=start, status=Status.QUEUED))
+            message_id = self._new_id("SB")
             record = SandboxRecord(
-                id=self._new_id("SB"),
+                id=message_id,
                 to=to,
                 sender=sender or DEFAULT_SENDER,
                 body=body,
@@ -249,12 +287,22 @@ class SandboxState:
                 status_callback=status_callback,
                 steps=steps,
                 scheduled_at=send_at,
+                tag=tag,
+                smart_encoded=smart_encoded,
+                part_ids=_part_ids(message_id, info.segment_count) if parts else None,
             )
             self._records[record.id] = record
             return record
 
-    def cancel(self, message_id: str) -> SandboxRecord | None:
+    def cancel(
+        self, message_id: str, *, idempotent: bool = False
+    ) -> SandboxRecord | None:
         """Cancel a scheduled message.
+
+        Args:
+            message_id: The message to cancel.
+            idempotent: Answer a message that is already canceled with the
+                record as it is (no new event) instead of refusing.
 
         Returns:
             The canceled record; ``None`` if there is no such message.
@@ -266,6 +314,8 @@ class SandboxState:
             record = self._records.get(message_id)
             if record is None:
                 return None
+            if idempotent and record.status is Status.CANCELED:
+                return record
             if record.status is not Status.SCHEDULED:
                 detail = f"message {message_id} is {record.status}, not scheduled"
                 raise SandboxRejected(Rejection.NOT_CANCELABLE, detail)
@@ -286,6 +336,54 @@ class SandboxState:
         """Every outbound record, oldest first."""
         with self._lock:
             return list(self._records.values())
+
+    def page(
+        self,
+        *,
+        to: str | None = None,
+        sender: str | None = None,
+        sent_after: dt.datetime | None = None,
+        sent_before: dt.datetime | None = None,
+        page_size: int = 50,
+        after: Position | None = None,
+    ) -> SandboxPage:
+        """One page of outbound records, newest first; changes nothing.
+
+        Paging is by position, not offset: records created after the first
+        page sort before it, so they never shift or repeat later pages.
+
+        Args:
+            to: Only records to this number.
+            sender: Only records from this number.
+            sent_after: Only records created at or after this moment.
+            sent_before: Only records created before this moment.
+            page_size: At most this many records (at least 1).
+            after: The previous page's `SandboxPage.next_after`.
+
+        Returns:
+            The page.
+
+        Raises:
+            ValueError: ``page_size`` is below 1.
+        """
+        if page_size < 1:
+            raise ValueError(f"page_size must be at least 1, not {page_size}")
+        with self._lock:
+            chosen = [
+                record
+                for record in self._records.values()
+                if (to is None or record.to == to)
+                and (sender is None or record.sender == sender)
+                and (sent_after is None or record.created_at >= sent_after)
+                and (sent_before is None or record.created_at < sent_before)
+                and (after is None or record.position < after)
+            ]
+        chosen.sort(key=lambda record: record.position, reverse=True)
+        records = chosen[:page_size]
+        more = len(chosen) > page_size
+        return SandboxPage(
+            records=records, next_after=records[-1].position if more else None
+        )
 
     @property
     def balance(self) -> Decimal:
@@ -375,7 +473,8 @@ class SandboxState:
         return steps
 
     def _new_id(self, prefix: str) -> str:
-        return f"{prefix}{self._rng.getrandbits(128):032x}"
+        self._issued += 1
+        return f"{prefix}{self._issued:08x}{self._rng.getrandbits(96):024x}"
 
     def _due_times(self) -> list[dt.datetime]:
         return [step.due for record in self._records.values() for step in record.steps]
@@ -442,6 +541,10 @@ def _within(fate: Fate, validity: float | None) -> Fate:
         sent_after=min(fate.sent_after, validity),
         final_after=validity,
     )
+
+
+def _part_ids(message_id: str, segments: int) -> tuple[str, ...]:
+    return tuple(f"{message_id}-{n}" for n in range(1, segments + 1))
 
 
 def _event_payload(record: SandboxRecord) -> dict[str, Any]:
