@@ -373,8 +373,8 @@ async def test_a_closed_client_stays_closed_under_a_test_capture(
         ("SB 1", smskit.InvalidMessage, "not a sandbox message id"),
         ("S" * 129, smskit.InvalidMessage, "129 characters long"),
         ("", smskit.InvalidMessage, "empty"),
-        (7, smskit.ArgumentTypeError, "must be a str, not int"),
-        (None, smskit.ArgumentTypeError, "must be a str, not NoneType"),
+        (7, smskit.ArgumentTypeError, "a Message or an id \\(str\\), not int"),
+        (None, smskit.ArgumentTypeError, "not NoneType"),
     ],
 )
 async def test_ids_never_shape_a_url(

@@ -28,6 +28,7 @@ __all__ = [
     "callback_url",
     "client_ref",
     "instance",
+    "moment",
     "number",
     "option_flag",
     "quote",
@@ -291,3 +292,25 @@ def validity(value: object) -> dt.timedelta | None:
     if value <= dt.timedelta(0):
         raise InvalidMessage(f"validity must be positive, not {value}")
     return value
+
+
+def moment(name: str, value: object) -> dt.datetime | None:
+    """Check a point in time: ``None`` or a timezone-aware datetime, as UTC.
+
+    Raises:
+        ArgumentTypeError: Not a `datetime.datetime`.
+        InvalidMessage: A naive datetime, whose meaning would depend on the
+            machine's time zone.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        message = f"{name} must be a datetime.datetime, not {_type_name(value)}"
+        raise ArgumentTypeError(message)
+    if value.utcoffset() is None:
+        message = (
+            f"{name} must be timezone-aware (such as datetime.now(timezone.utc)), "
+            f"not the naive {value.isoformat()}"
+        )
+        raise InvalidMessage(message)
+    return value.astimezone(dt.timezone.utc)

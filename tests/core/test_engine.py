@@ -312,7 +312,9 @@ def test_http2_with_the_extra_installed() -> None:
 
 
 def test_http2_needs_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("smskit._client.importlib.util.find_spec", lambda name: None)
+    monkeypatch.setattr(
+        "smskit._client_core.importlib.util.find_spec", lambda name: None
+    )
     with pytest.raises(smskit.ConfigurationError, match=r"smskit-sdk\[http2\]"):
         smskit.Client(ScriptedProvider(), http2=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Generator
+from typing import Any
 
 import httpx
 import pytest
@@ -11,10 +12,12 @@ import pytest
 import smskit
 from smskit._core._flow import (
     Command,
+    Effect,
     Operation,
     Outcome,
     Reserve,
     Send,
+    SendContext,
     Sleep,
     call_flow,
 )
@@ -40,14 +43,17 @@ def parse(response: httpx.Response) -> str:
     return response.text
 
 
-def operation(*, is_send: bool = True, limit_key: str | None = None) -> Operation[str]:
+def operation(
+    *, effect: Effect = "send", limit_key: str | None = None
+) -> Operation[str]:
+    send = SendContext(to="+14155552671", client_ref="ref-1")
     return Operation(
         provider="test",
+        name={"send": "send", "read": "fetch", "write": "cancel"}[effect],
+        effect=effect,
         build=lambda: httpx.Request("POST", URL),
         parse=parse,
-        is_send=is_send,
-        to="+14155552671",
-        client_ref="ref-1",
+        send=send if effect == "send" else None,
         limit_key=limit_key,
         cost=2,
     )
@@ -186,7 +192,7 @@ def test_ambiguous_sends_retry_only_when_opted_in() -> None:
 
 
 def test_reads_retry_timeouts_and_5xx() -> None:
-    flow, _ = start(operation(is_send=False))
+    flow, _ = start(operation(effect="read"))
     assert Sleep(1.0) == flow.send(read_timeout())
     flow.send(None)
     assert Sleep(2.0) == flow.send(httpx.Response(500))
@@ -196,13 +202,13 @@ def test_reads_retry_timeouts_and_5xx() -> None:
 
 
 def test_read_timeout_on_read_raises_timeout_after_last_attempt() -> None:
-    flow, _ = start(operation(is_send=False), smskit.RetryPolicy(max_attempts=1))
+    flow, _ = start(operation(effect="read"), smskit.RetryPolicy(max_attempts=1))
     with pytest.raises(smskit.TransportTimeout):
         flow.send(read_timeout())
 
 
 def test_other_transport_errors_on_reads() -> None:
-    flow, _ = start(operation(is_send=False), smskit.RetryPolicy(max_attempts=1))
+    flow, _ = start(operation(effect="read"), smskit.RetryPolicy(max_attempts=1))
     error = httpx.RemoteProtocolError("bye", request=httpx.Request("GET", URL))
     with pytest.raises(smskit.TransportError, match="RemoteProtocolError"):
         flow.send(error)
@@ -229,3 +235,43 @@ def test_executor_protocol_violation_is_a_type_error() -> None:
     flow, _ = start(operation())
     with pytest.raises(TypeError, match="in reply to Send"):
         flow.send(1.0)
+
+
+def test_a_write_is_retried_when_it_provably_was_not_processed() -> None:
+    flow, _ = start(operation(effect="write"))
+    assert Sleep(1.0) == flow.send(connect_error())
+    flow.send(None)
+    assert Sleep(2.0) == flow.send(httpx.Response(503))
+    flow.send(None)
+    assert "ok" == finish(flow, httpx.Response(200, text="ok"))
+
+
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (read_timeout, smskit.TransportTimeout),
+        (lambda: httpx.Response(500), smskit.ProviderUnavailable),
+    ],
+)
+def test_a_write_that_may_have_been_processed_is_not_retried(
+    answer: Any, error: type[Exception]
+) -> None:
+    """A cancel that may have worked raises its own error, not DeliveryUnknown."""
+    policy = smskit.RetryPolicy(retry_ambiguous_sends=True)
+    flow, _ = start(operation(effect="write"), policy)
+    with pytest.raises(error) as info:
+        flow.send(answer())
+    assert not isinstance(info.value, smskit.DeliveryUnknown)
+
+
+def test_operations_carry_their_name_to_hooks() -> None:
+    retries: list[smskit.RetryInfo] = []
+    flow = call_flow(
+        operation(effect="write"),
+        policy=smskit.RetryPolicy(jitter=0, initial_backoff=1),
+        clock=Clock(),
+        hooks=smskit.Hooks(on_retry=retries.append),
+    )
+    flow.send(None)
+    flow.send(connect_error())
+    assert ["cancel"] == [info.operation for info in retries]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Generator
-from typing import Generic, TypeVar
+from typing import Generic, Literal, TypeVar
 
 import attrs
 import httpx
@@ -34,11 +34,13 @@ from smskit._redact import mask_body, mask_phone, safe_url
 
 __all__ = [
     "Command",
+    "Effect",
     "Operation",
     "Outcome",
     "Pause",
     "Reserve",
     "Send",
+    "SendContext",
     "Sleep",
     "call_flow",
 ]
@@ -85,36 +87,60 @@ Command = Send | Sleep | Reserve | Pause
 Outcome = httpx.Response | httpx.TransportError | LimiterUnavailable | float | None
 
 
+Effect = Literal["read", "write", "send"]
+"""What an operation does at the provider.
+
+``read`` changes nothing, so it is retried after any failure worth retrying;
+``write`` changes something (cancel), so it is retried only when it provably
+was not processed; ``send`` may deliver an SMS, so on top of that an answer
+lost after the request left ends in `DeliveryUnknown`.
+"""
+
+
+@attrs.frozen(kw_only=True)
+class SendContext:
+    """What a send is about, for `DeliveryUnknown` and logs.
+
+    Attributes:
+        to: The recipient (E.164).
+        body: The text (masked in logs unless logging is unredacted).
+        client_ref: The client reference, for `DeliveryUnknown`.
+    """
+
+    to: str
+    body: str | None = None
+    client_ref: str | None = None
+
+
 @attrs.frozen(kw_only=True)
 class Operation(Generic[T]):
     """One logical call to a provider, however many attempts it takes.
 
     Attributes:
         provider: The provider's name, for errors.
+        name: What the call is (``"send"``, ``"fetch"``, ``"list"``,
+            ``"cancel"``, ``"balance"``), for hooks and logs.
+        effect: ``"read"``, ``"write"`` or ``"send"``; decides what is retried.
         build: Makes a fresh request for each attempt.
         parse: Turns a response into the result, or raises a smskit error.
-        is_send: True when the call may deliver an SMS (never blindly retried).
-        to: The recipient, for `DeliveryUnknown` and logs.
-        body: The text, for logs (masked unless logging is unredacted).
-        client_ref: The client reference, for `DeliveryUnknown`.
+        send: What a send is about (its recipient, body and reference).
         limit_key: The rate-limit bucket to draw from, or ``None``.
         cost: Tokens one attempt takes from that bucket.
     """
 
     provider: str
+    name: str
+    effect: Effect
     build: Callable[[], httpx.Request]
     parse: Callable[[httpx.Response], T]
-    is_send: bool
-    to: str = ""
-    body: str | None = None
-    client_ref: str | None = None
+    send: SendContext | None = None
     limit_key: str | None = None
     cost: float = 1.0
 
     @property
-    def name(self) -> str:
-        """``"send"`` or ``"fetch"``, for hooks and logs."""
-        return "send" if self.is_send else "fetch"
+    def to(self) -> str:
+        """The recipient of a send, else ``""``."""
+        return "" if self.send is None else self.send.to
 
 
 # httpx errors raised before any byte of the request left this machine.
@@ -200,8 +226,9 @@ def _log_request(
 ) -> None:
     if not logger.isEnabledFor(logging.DEBUG):
         return
+    raw_body = None if operation.send is None else operation.send.body
     to = mask_phone(operation.to) if redact else operation.to
-    body = mask_body(operation.body) if redact else operation.body
+    body = mask_body(raw_body) if redact else raw_body
     logger.debug(
         "%s %s %s attempt %d%s",
         operation.provider,
@@ -339,8 +366,8 @@ def _translate(error: httpx.TransportError, provider: str) -> TransportError:
 
 
 def _is_ambiguous(error: SmsKitError, operation: Operation[T]) -> bool:
-    """Whether the provider may have acted on a send that failed."""
-    if not operation.is_send:
+    """Whether the provider may have acted on a write or send that failed."""
+    if operation.effect == "read":
         return False
     if isinstance(error, TransportError):
         return not isinstance(error.__cause__, _NOT_SENT)
@@ -365,11 +392,12 @@ def _retry_delay(
             return None
         return max(error.retry_after, backoff)
     if _is_ambiguous(error, operation):
-        return backoff if policy.retry_ambiguous_sends else None
+        retry = operation.effect == "send" and policy.retry_ambiguous_sends
+        return backoff if retry else None
     if isinstance(error, TransportError):
         # Not sent at all (connect failures), or a read that is safe to repeat.
         return backoff
-    if isinstance(error, ProviderUnavailable) and not operation.is_send:
+    if isinstance(error, ProviderUnavailable) and operation.effect == "read":
         return backoff  # reads change nothing, so a 5xx is worth another try
     if isinstance(error, ProviderError) and error.retryable:
         return backoff
@@ -385,7 +413,9 @@ def _final_error(
     provider; then the last error, whatever it is, becomes the cause of a
     `DeliveryUnknown`, because the message may already be out.
     """
-    if not ambiguous:
+    if not ambiguous or operation.send is None:
+        # A write that may have been processed is not retried; its own error
+        # (a timeout, a 5xx) says what happened.
         return error
     status = error.http_status if isinstance(error, ProviderError) else None
     if _is_ambiguous(error, operation):
@@ -400,8 +430,8 @@ def _final_error(
     unknown = DeliveryUnknown(
         message,
         provider=operation.provider,
-        to=operation.to,
-        client_ref=operation.client_ref,
+        to=operation.send.to,
+        client_ref=operation.send.client_ref,
         attempts=attempt,
         http_status=status,
     )

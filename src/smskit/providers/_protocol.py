@@ -1,9 +1,20 @@
-"""What a provider is: sans-I/O request builders and response parsers."""
+"""What a provider is: sans-I/O request builders and response parsers.
+
+`Provider` is the part every provider has: send one message and look one up.
+What only some providers can do is a small protocol of its own
+(`SupportsList`, `SupportsCancel`, `SupportsBalance`, `SupportsSchedule`,
+`SupportsWebhooks`); the client checks for it before any I/O and raises
+`NotSupported` when it is missing, and `capabilities` turns the same checks
+into the feature matrix of the docs. A provider that answers in-process (the
+sandbox) is an `InProcessProvider`: it also brings its own transport.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+import types
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
@@ -12,9 +23,29 @@ from smskit.encoding import Encoding
 if TYPE_CHECKING:
     import httpx
 
-    from smskit._models import Message
+    from smskit._models import Balance, InboundMessage, Message, StatusEvent
 
-__all__ = ["OutgoingMessage", "Provider"]
+__all__ = [
+    "CAPABILITIES",
+    "Capability",
+    "InProcessProvider",
+    "ListQuery",
+    "OutgoingMessage",
+    "Page",
+    "Provider",
+    "SupportsBalance",
+    "SupportsCancel",
+    "SupportsList",
+    "SupportsSchedule",
+    "SupportsWebhooks",
+    "WebhookRequest",
+    "capabilities",
+]
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """A read-only copy, so a frozen message cannot change under a provider."""
+    return types.MappingProxyType(dict(value or {}))
 
 
 @attrs.frozen(kw_only=True)
@@ -25,13 +56,17 @@ class OutgoingMessage:
 
     Attributes:
         to: The recipient in E.164.
-        body: The text, non-empty.
+        body: The text to send, non-empty (the smart-encoded text when smart
+            encoding replaced characters).
         sender: The sender ID, short code or number, if any.
         encoding: The encoding the text needs.
         segments: How many segments it takes.
         client_ref: Your reference, passed to providers that echo it.
         status_callback: URL for delivery receipts, where supported.
         validity: How long the provider may keep trying to deliver it.
+        send_at: When to send it (timezone-aware, in UTC), or ``None`` for now.
+        smart_encoded: Whether look-alike characters were replaced in ``body``.
+        options: Provider-specific parameters, passed through verbatim.
     """
 
     to: str
@@ -42,6 +77,65 @@ class OutgoingMessage:
     client_ref: str | None = None
     status_callback: str | None = None
     validity: dt.timedelta | None = None
+    send_at: dt.datetime | None = None
+    smart_encoded: bool = False
+    options: Mapping[str, Any] = attrs.field(
+        factory=dict, converter=_frozen_mapping, hash=False
+    )
+
+
+@attrs.frozen(kw_only=True)
+class ListQuery:
+    """Which sent messages to list; every field narrows the list.
+
+    Attributes:
+        to: Only messages to this number (E.164).
+        sender: Only messages from this sender.
+        sent_after: Only messages created at or after this moment (UTC).
+        sent_before: Only messages created before this moment (UTC).
+        page_size: How many messages to ask for per page (the provider's
+            default when ``None``).
+    """
+
+    to: str | None = None
+    sender: str | None = None
+    sent_after: dt.datetime | None = None
+    sent_before: dt.datetime | None = None
+    page_size: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Page:
+    """One page of a message list.
+
+    Attributes:
+        messages: The messages on this page, in the provider's order.
+        next_cursor: What to pass to `SupportsList.build_list` for the next
+            page (a token, a URL path or an offset, as the provider pages), or
+            ``None`` on the last page.
+    """
+
+    messages: tuple[Message, ...]
+    next_cursor: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class WebhookRequest:
+    """An HTTP request a provider made to your webhook, as your framework saw it.
+
+    Attributes:
+        method: ``"POST"`` or ``"GET"``.
+        url: The URL the provider called, as the provider signed it.
+        headers: The request headers (names in any case).
+        body: The raw body, exactly as received.
+    """
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_frozen_mapping, hash=False
+    )
+    body: bytes = b""
 
 
 @runtime_checkable
@@ -59,11 +153,6 @@ class Provider(Protocol):
         ...
 
     @property
-    def transport(self) -> httpx.MockTransport | None:
-        """An in-process transport to send through (the sandbox), else None."""
-        ...
-
-    @property
     def rate_limit_key(self) -> str:
         """The account the provider's limits apply to (never a secret)."""
         ...
@@ -77,9 +166,131 @@ class Provider(Protocol):
         ...
 
     def build_fetch(self, message_id: str) -> httpx.Request:
-        """Make the request that looks up a message by id."""
+        """Make the request that looks up a message by id.
+
+        Raises:
+            InvalidMessage: The id cannot be one of this provider's ids.
+        """
         ...
 
     def parse_fetch(self, response: httpx.Response) -> Message:
         """Read the answer to a lookup, or raise the matching smskit error."""
         ...
+
+
+@runtime_checkable
+class InProcessProvider(Provider, Protocol):
+    """A provider that answers in this process, through its own transport."""
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        """The in-process transport every client of this provider sends through."""
+        ...
+
+
+@runtime_checkable
+class SupportsList(Protocol):
+    """A provider that lists the messages you sent, page by page."""
+
+    def build_list(self, query: ListQuery, cursor: str | None) -> httpx.Request:
+        """Make the request for the first page (``cursor=None``) or the next."""
+        ...
+
+    def parse_list(self, response: httpx.Response) -> Page:
+        """Read one page, with the cursor of the next one."""
+        ...
+
+
+@runtime_checkable
+class SupportsCancel(Protocol):
+    """A provider that cancels scheduled messages.
+
+    Cancelling must be idempotent at the parser: the answer to a cancel of a
+    message that is already cancelled is that message, not an error, so a
+    retried cancel whose first attempt worked counts as a success.
+    """
+
+    def build_cancel(self, message_id: str) -> httpx.Request:
+        """Make the request that cancels a scheduled message."""
+        ...
+
+    def parse_cancel(self, response: httpx.Response) -> Message:
+        """Read the cancelled message, or raise the matching smskit error."""
+        ...
+
+
+@runtime_checkable
+class SupportsBalance(Protocol):
+    """A provider that tells the account's remaining credit."""
+
+    def build_balance(self) -> httpx.Request:
+        """Make the request for the account balance."""
+        ...
+
+    def parse_balance(self, response: httpx.Response) -> Balance:
+        """Read the balance, or raise the matching smskit error."""
+        ...
+
+
+@runtime_checkable
+class SupportsSchedule(Protocol):
+    """A provider that sends at a later time (``send(..., send_at=...)``)."""
+
+    def check_send_at(self, send_at: dt.datetime) -> None:
+        """Refuse a moment this provider cannot schedule a send for.
+
+        Args:
+            send_at: When to send (timezone-aware, UTC).
+
+        Raises:
+            InvalidMessage: ``send_at`` is too soon or too far ahead, by the
+                provider's own clock.
+        """
+        ...
+
+
+@runtime_checkable
+class SupportsWebhooks(Protocol):
+    """A provider whose webhooks smskit can verify and parse."""
+
+    def verify_webhook(self, request: WebhookRequest, *, now: dt.datetime) -> None:
+        """Check the request's signature (and age, where signed), or raise.
+
+        Raises:
+            WebhookVerificationError: The request is not the provider's.
+        """
+        ...
+
+    def parse_webhook(
+        self, request: WebhookRequest
+    ) -> tuple[StatusEvent | InboundMessage, ...]:
+        """Read a verified request into events and inbound messages.
+
+        Raises:
+            WebhookPayloadError: The request cannot be understood.
+        """
+        ...
+
+
+Capability = Literal["list", "cancel", "balance", "schedule", "webhooks"]
+"""What a provider can do beyond sending and looking up one message."""
+
+CAPABILITIES: Mapping[Capability, type] = types.MappingProxyType(
+    {
+        "list": SupportsList,
+        "cancel": SupportsCancel,
+        "balance": SupportsBalance,
+        "schedule": SupportsSchedule,
+        "webhooks": SupportsWebhooks,
+    }
+)
+"""Each capability and the protocol a provider implements for it."""
+
+
+def capabilities(provider: object) -> frozenset[Capability]:
+    """What ``provider`` can do beyond send and fetch (the docs' feature matrix)."""
+    return frozenset(
+        name
+        for name, protocol in CAPABILITIES.items()
+        if isinstance(provider, protocol)
+    )

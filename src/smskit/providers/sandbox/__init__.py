@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from smskit._exceptions import ConfigurationError
-from smskit._models import InboundMessage, Message, Status, StatusEvent
+from smskit._exceptions import ConfigurationError, InvalidMessage
+from smskit._models import Balance, InboundMessage, Message, Status, StatusEvent
 from smskit.providers.sandbox import _api
 from smskit.providers.sandbox._magic import Fate, SandboxFault
 from smskit.providers.sandbox._server import API_KEY, BASE_URL, FaultRule, SandboxServer
@@ -17,9 +17,12 @@ from smskit.providers.sandbox._state import SandboxState
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from smskit.providers._protocol import OutgoingMessage
+    from smskit.providers._protocol import ListQuery, OutgoingMessage, Page
 
 __all__ = ["Sandbox", "SandboxFault"]
+
+_SCHEDULE_AHEAD = dt.timedelta(days=365)
+"""How far ahead of its own clock the sandbox schedules a send."""
 
 
 class Sandbox:
@@ -233,3 +236,41 @@ class Sandbox:
     def parse_fetch(self, response: httpx.Response) -> Message:
         """Read the answer to a lookup."""
         return _api.parse_fetch(response)
+
+    def build_list(self, query: ListQuery, cursor: str | None) -> httpx.Request:
+        """Make the request for one page of sent messages, newest first."""
+        return _api.build_list(BASE_URL, API_KEY, query, cursor)
+
+    def parse_list(self, response: httpx.Response) -> Page:
+        """Read one page of sent messages."""
+        return _api.parse_list(response)
+
+    def build_cancel(self, message_id: str) -> httpx.Request:
+        """Make the request that cancels a scheduled message."""
+        return _api.build_cancel(BASE_URL, API_KEY, message_id)
+
+    def parse_cancel(self, response: httpx.Response) -> Message:
+        """Read the cancelled message (already cancelled counts as success)."""
+        return _api.parse_cancel(response)
+
+    def build_balance(self) -> httpx.Request:
+        """Make the request for the account balance."""
+        return _api.build_balance(BASE_URL, API_KEY)
+
+    def parse_balance(self, response: httpx.Response) -> Balance:
+        """Read the account balance."""
+        return _api.parse_balance(response)
+
+    def check_send_at(self, send_at: dt.datetime) -> None:
+        """Refuse a scheduled time in the sandbox's past or over a year ahead.
+
+        Raises:
+            InvalidMessage: ``send_at`` is outside that window of sandbox time.
+        """
+        now = self.state.now
+        if not now <= send_at <= now + _SCHEDULE_AHEAD:
+            message = (
+                f"send_at {send_at.isoformat()} is outside the sandbox's window: "
+                f"from its current time {now.isoformat()} to one year ahead"
+            )
+            raise InvalidMessage(message)

@@ -16,11 +16,22 @@ from smskit._exceptions import (
     RateLimited,
     RejectedMessage,
 )
-from smskit._models import Message
+from smskit._models import Balance, Message
 from smskit.providers._common import path_id, read_json, retry_after_seconds
-from smskit.providers._protocol import OutgoingMessage
+from smskit.providers._protocol import ListQuery, OutgoingMessage, Page
 
-__all__ = ["build_fetch", "build_send", "parse_fetch", "parse_send"]
+__all__ = [
+    "build_balance",
+    "build_cancel",
+    "build_fetch",
+    "build_list",
+    "build_send",
+    "parse_balance",
+    "parse_cancel",
+    "parse_fetch",
+    "parse_list",
+    "parse_send",
+]
 
 NAME = "sandbox"
 
@@ -39,6 +50,9 @@ _ERRORS: dict[str, type[ProviderError]] = {
     "missing_body": RejectedMessage,
     "body_too_long": RejectedMessage,
     "invalid_json": RejectedMessage,
+    "invalid_send_at": RejectedMessage,
+    "unknown_option": RejectedMessage,
+    "not_cancelable": RejectedMessage,
 }
 
 
@@ -53,6 +67,9 @@ def build_send(base_url: str, api_key: str, message: OutgoingMessage) -> httpx.R
         "validity": None
         if message.validity is None
         else message.validity.total_seconds(),
+        "send_at": None if message.send_at is None else message.send_at.isoformat(),
+        "smart_encoded": message.smart_encoded or None,
+        "options": dict(message.options) or None,
     }
     return httpx.Request(
         "POST",
@@ -70,6 +87,39 @@ def build_fetch(base_url: str, api_key: str, message_id: str) -> httpx.Request:
     )
 
 
+def build_cancel(base_url: str, api_key: str, message_id: str) -> httpx.Request:
+    """Make the ``POST /messages/{id}/cancel`` request."""
+    path = path_id(NAME, message_id)
+    return httpx.Request(
+        "POST", f"{base_url}/messages/{path}/cancel", headers=_headers(api_key)
+    )
+
+
+def build_list(
+    base_url: str, api_key: str, query: ListQuery, cursor: str | None
+) -> httpx.Request:
+    """Make the ``GET /messages`` request for one page."""
+    params = {
+        "to": query.to,
+        "from": query.sender,
+        "sent_after": _iso(query.sent_after),
+        "sent_before": _iso(query.sent_before),
+        "page_size": None if query.page_size is None else str(query.page_size),
+        "page_token": cursor,
+    }
+    return httpx.Request(
+        "GET",
+        f"{base_url}/messages",
+        params={key: value for key, value in params.items() if value is not None},
+        headers=_headers(api_key),
+    )
+
+
+def build_balance(base_url: str, api_key: str) -> httpx.Request:
+    """Make the ``GET /balance`` request."""
+    return httpx.Request("GET", f"{base_url}/balance", headers=_headers(api_key))
+
+
 def parse_send(response: httpx.Response) -> Message:
     """Read a send's answer: 201 and the message, or an error."""
     return _message_or_error(response, expected=201, is_send=True)
@@ -78,6 +128,46 @@ def parse_send(response: httpx.Response) -> Message:
 def parse_fetch(response: httpx.Response) -> Message:
     """Read a lookup's answer: 200 and the message, or an error."""
     return _message_or_error(response, expected=200, is_send=False)
+
+
+def parse_cancel(response: httpx.Response) -> Message:
+    """Read a cancel's answer: 200 and the cancelled message, or an error.
+
+    The sandbox answers a cancel of an already cancelled message with that
+    message, so a retried cancel whose first attempt worked is a success.
+    """
+    return _message_or_error(response, expected=200, is_send=False)
+
+
+def parse_list(response: httpx.Response) -> Page:
+    """Read one page of ``GET /messages``."""
+    data = read_json(NAME, response)
+    if response.status_code != 200:
+        raise _error(response, data, is_send=False)
+    items = data.get("messages")
+    token = data.get("next_page_token")
+    if not isinstance(items, list) or not (token is None or isinstance(token, str)):
+        raise ProviderError(
+            "sandbox: a list page without 'messages' or with a bad token",
+            provider=NAME,
+            http_status=response.status_code,
+        )
+    return Page(
+        messages=tuple(message_from_json(item) for item in items),
+        next_cursor=token or None,
+    )
+
+
+def parse_balance(response: httpx.Response) -> Balance:
+    """Read ``GET /balance``: the amount as a decimal string, and its currency."""
+    data = read_json(NAME, response)
+    if response.status_code != 200:
+        raise _error(response, data, is_send=False)
+    return Balance(
+        amount=str(data.get("balance")),
+        currency=str(data.get("currency")),
+        provider=NAME,
+    )
 
 
 def _headers(api_key: str) -> dict[str, str]:
@@ -107,6 +197,7 @@ def message_from_json(data: dict[str, Any]) -> Message:
         segments=data.get("segments"),
         created_at=_datetime(data.get("created_at")),
         updated_at=_datetime(data.get("updated_at")),
+        scheduled_at=_datetime(data.get("scheduled_at")),
         client_ref=data.get("client_ref"),
         price=data.get("price"),
         currency=data.get("currency"),
@@ -117,6 +208,10 @@ def message_from_json(data: dict[str, Any]) -> Message:
 
 def _datetime(value: str | None) -> dt.datetime | None:
     return None if value is None else dt.datetime.fromisoformat(value)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _error(
