@@ -48,7 +48,8 @@ if TYPE_CHECKING:
     from smskit import phone as phone
     from smskit import providers as providers
     from smskit import testing as testing
-    from smskit._client import DEFAULT_LIMITS, DEFAULT_TIMEOUT, AsyncClient, Client
+    from smskit._async_client import AsyncClient
+    from smskit._client import DEFAULT_LIMITS, DEFAULT_TIMEOUT, Client
     from smskit._core._hooks import GiveUpInfo, Hooks, RetryInfo
     from smskit._core._policy import RetryPolicy
     from smskit._core._ratelimit import LocalLimiter, RateLimit
@@ -133,9 +134,8 @@ __all__ = [
 # smskit installed, and `smskit --help` needs none of this either: they are
 # imported on first use, all together (see _load).
 _LAZY = {
-    **dict.fromkeys(
-        ["AsyncClient", "Client", "DEFAULT_LIMITS", "DEFAULT_TIMEOUT"], "smskit._client"
-    ),
+    "AsyncClient": "smskit._async_client",
+    **dict.fromkeys(["Client", "DEFAULT_LIMITS", "DEFAULT_TIMEOUT"], "smskit._client"),
     **dict.fromkeys(["GiveUpInfo", "Hooks", "RetryInfo"], "smskit._core._hooks"),
     "RetryPolicy": "smskit._core._policy",
     **dict.fromkeys(["LocalLimiter", "RateLimit"], "smskit._core._ratelimit"),

@@ -7,58 +7,59 @@ it with its own executor.
 
 from __future__ import annotations
 
-import datetime as dt
-import importlib.util
 import random
 import time
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
-
-import httpx
 
 from smskit import _checks as checks
 from smskit import encoding, phone
-from smskit._config import captured_by, note_capture_region, real_sends_blocked
+from smskit._client_support import (
+    ListingProvider,
+    guarded,
+    in_process_transport,
+    is_provider,
+    limiter_of,
+    message_id_of,
+    provider_options,
+    send_time,
+    sender_id,
+    unsupported,
+)
+from smskit._config import captured_by, note_capture_region
 from smskit._core._flow import NO_HOOKS, Effect, Operation, SendContext, call_flow
 from smskit._core._hooks import Hooks
 from smskit._core._policy import RetryPolicy
-from smskit._core._ratelimit import Limiter, LocalLimiter, RateLimit
 from smskit._exceptions import (
-    ArgumentTypeError,
     ClientClosed,
     ConfigurationError,
     InvalidMessage,
-    NotSupported,
     OptionTypeError,
 )
-from smskit._models import Message
 from smskit.providers._protocol import (
-    InProcessProvider,
     ListQuery,
     OutgoingMessage,
     Provider,
     SupportsBalance,
     SupportsCancel,
-    SupportsList,
-    SupportsSchedule,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator
+    import datetime as dt
+    from collections.abc import Callable, Generator, Mapping
+
+    import httpx
 
     from smskit._core._flow import Command, Outcome
-    from smskit._models import Balance
+    from smskit._core._ratelimit import Limiter, RateLimit
+    from smskit._models import Balance, Message
     from smskit.providers._protocol import Page
 
-__all__ = ["MAX_PAGE_SIZE", "ClientCore", "transport_options"]
+__all__ = ["MAX_PAGE_SIZE", "ClientCore"]
 
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 1000
 """The largest ``page_size`` `list_messages` accepts."""
-
-_LIMITER_METHODS = ("reserve", "areserve", "pause", "apause")
-_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class ClientCore:
@@ -84,7 +85,7 @@ class ClientCore:
         log_sensitive: bool,
         number_policy: phone.NumberPolicy | None,
     ) -> None:
-        if not _is_provider(provider):
+        if not is_provider(provider):
             message = f"provider must be a smskit provider, not {provider!r}"
             raise OptionTypeError(message)
         if in_process_transport(provider) is not None and http_client is not None:
@@ -94,7 +95,7 @@ class ClientCore:
             )
             raise ConfigurationError(message)
         self._provider = provider
-        self._sender = None if sender is None else _sender_id(sender)
+        self._sender = None if sender is None else sender_id(sender)
         self._region = checks.region_code(region)
         checks.instance("retry", retry, (RetryPolicy, type(None)))
         self._retry = retry or RetryPolicy()
@@ -102,7 +103,7 @@ class ClientCore:
             "max_segments", max_segments, minimum=1, inclusive=True, integer=True
         )
         self._max_segments = max_segments
-        self._limiter = _limiter(rate_limit)
+        self._limiter = limiter_of(rate_limit)
         checks.instance("hooks", hooks, (Hooks, type(None)))
         self._hooks = hooks or NO_HOOKS
         self._redact = not checks.option_flag("log_sensitive", log_sensitive)
@@ -164,7 +165,7 @@ class ClientCore:
         smart = checks.option_flag("smart_encoding", smart_encoding)
         info = encoding.analyze(text, smart_encoding=smart)
         encoding.check_length(info, max_segments=self._max_segments)
-        chosen_sender = self._sender if sender is None else _sender_id(sender)
+        chosen_sender = self._sender if sender is None else sender_id(sender)
         return OutgoingMessage(
             to=recipient,
             body=info.text,
@@ -174,10 +175,10 @@ class ClientCore:
             client_ref=checks.client_ref(client_ref),
             status_callback=checks.callback_url(status_callback),
             validity=checks.validity(validity),
-            send_at=_send_at(provider, send_at),
+            send_at=send_time(provider, send_at),
             smart_encoded=info.smart_encoding is not None
             and info.smart_encoding.applied,
-            options=_options(options),
+            options=provider_options(options),
         )
 
     def _list_query(
@@ -207,7 +208,7 @@ class ClientCore:
             to=None
             if to is None
             else phone.to_e164(to, region=self._region, policy=None),
-            sender=None if sender is None else _sender_id(sender),
+            sender=None if sender is None else sender_id(sender),
             sent_after=after,
             sent_before=before,
             page_size=page_size,
@@ -222,7 +223,7 @@ class ClientCore:
             provider=provider.name,
             name="send",
             effect="send",
-            build=lambda: _guarded(provider, provider.build_send(outgoing)),
+            build=lambda: guarded(provider, provider.build_send(outgoing)),
             parse=lambda response: provider.parse_send(outgoing, response),
             send=SendContext(
                 to=outgoing.to, body=outgoing.body, client_ref=outgoing.client_ref
@@ -236,7 +237,7 @@ class ClientCore:
         self, message: str | Message
     ) -> Generator[Command, Outcome, Message]:
         provider = self._active_provider()
-        message_id = _message_id(message)
+        message_id = message_id_of(message)
         return self._simple_flow(
             provider,
             "fetch",
@@ -250,8 +251,8 @@ class ClientCore:
     ) -> Generator[Command, Outcome, Message]:
         provider = self._active_provider()
         if not isinstance(provider, SupportsCancel):
-            raise _unsupported(provider, "cancel")
-        message_id = _message_id(message)
+            raise unsupported(provider, "cancel")
+        message_id = message_id_of(message)
         return self._simple_flow(
             provider,
             "cancel",
@@ -263,19 +264,16 @@ class ClientCore:
     def _balance_flow(self) -> Generator[Command, Outcome, Balance]:
         provider = self._active_provider()
         if not isinstance(provider, SupportsBalance):
-            raise _unsupported(provider, "balance")
+            raise unsupported(provider, "balance")
         return self._simple_flow(
             provider, "balance", "read", provider.build_balance, provider.parse_balance
         )
 
-    def _list_provider(self) -> _ListingProvider:
-        provider = self._active_provider()
-        if not isinstance(provider, SupportsList):
-            raise _unsupported(provider, "list")
-        return _ListingProvider(provider)
+    def _list_provider(self) -> ListingProvider:
+        return ListingProvider(self._active_provider())
 
     def _page_flow(
-        self, listing: _ListingProvider, query: ListQuery, cursor: str | None
+        self, listing: ListingProvider, query: ListQuery, cursor: str | None
     ) -> Generator[Command, Outcome, Page]:
         lister = listing.lister
         return self._simple_flow(
@@ -300,7 +298,7 @@ class ClientCore:
             provider=provider.name,
             name=operation_name,
             effect=effect,
-            build=lambda: _guarded(provider, build()),
+            build=lambda: guarded(provider, build()),
             parse=parse,
         )
         return self._flow(operation)
@@ -328,151 +326,3 @@ class ClientCore:
             hooks=self._hooks,
             redact=self._redact,
         )
-
-
-class Pager:
-    """Follows a provider's cursor page by page, for both clients.
-
-    Each page is one engine operation (retried on its own), and a page's
-    messages are handed out only once that page arrived, so a retried page
-    never yields twice. A provider that hands back a cursor it already gave
-    ends the listing rather than loop forever.
-    """
-
-    def __init__(self) -> None:
-        self.cursor: str | None = None
-        self._seen: set[str] = set()
-        self.done = False
-
-    def advance(self, page: Page) -> tuple[Message, ...]:
-        """Record the page's cursor and return its messages."""
-        cursor = page.next_cursor
-        if cursor is None or cursor in self._seen:
-            self.done = True
-        else:
-            self._seen.add(cursor)
-            self.cursor = cursor
-        return page.messages
-
-
-def in_process_transport(provider: object) -> httpx.MockTransport | None:
-    """The provider's own transport when it answers in-process, else ``None``."""
-    if isinstance(provider, InProcessProvider):
-        return provider.transport
-    return None
-
-
-class _ListingProvider:
-    """A provider that lists, seen both as a `Provider` and as a lister."""
-
-    def __init__(self, provider: Provider) -> None:
-        if not isinstance(provider, SupportsList):
-            raise _unsupported(provider, "list")
-        self.provider = provider
-        self.lister: SupportsList = provider
-
-
-def _is_provider(value: object) -> bool:
-    # Checked at runtime too: a misplaced argument should fail here, clearly.
-    return isinstance(value, Provider)
-
-
-def _unsupported(provider: Provider, operation: str) -> NotSupported:
-    """The error for an operation ``provider`` lacks, raised before any I/O."""
-    message = f"{provider.name} does not support {operation}"
-    return NotSupported(message, provider=provider.name, operation=operation)
-
-
-def _message_id(value: object) -> str:
-    """The id of a `Message`, or the id itself (checked by the provider)."""
-    if isinstance(value, Message):
-        return value.id
-    if not isinstance(value, str):
-        message = (
-            f"message must be a Message or an id (str), not {type(value).__name__}"
-        )
-        raise ArgumentTypeError(message)
-    return value
-
-
-def _send_at(provider: Provider, value: dt.datetime | None) -> dt.datetime | None:
-    """Check a scheduled time: aware, and one the provider can schedule."""
-    moment = checks.moment("send_at", value)
-    if moment is None:
-        return None
-    if not isinstance(provider, SupportsSchedule):
-        raise _unsupported(provider, "schedule")
-    provider.check_send_at(moment)
-    return moment
-
-
-def _options(value: object) -> Mapping[str, Any]:
-    """Check provider-specific options: a mapping with text keys."""
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        message = f"options must be a mapping, not {type(value).__name__}"
-        raise ArgumentTypeError(message)
-    for key in value:
-        if not isinstance(key, str) or not key:
-            raise ArgumentTypeError(f"options keys must be non-empty str: {key!r}")
-    return value
-
-
-def _limiter(rate_limit: RateLimit | Limiter | None) -> Limiter | None:
-    if rate_limit is None:
-        return None
-    if isinstance(rate_limit, RateLimit):
-        return LocalLimiter(rate_limit)
-    limit = getattr(rate_limit, "limit", None)
-    methods_ok = all(callable(getattr(rate_limit, m, None)) for m in _LIMITER_METHODS)
-    if not (methods_ok and isinstance(limit, RateLimit)):
-        message = (
-            "rate_limit must be a RateLimit or a limiter such as RedisLimiter, "
-            f"not {type(rate_limit).__name__}"
-        )
-        raise OptionTypeError(message)
-    return rate_limit
-
-
-def _guarded(provider: Provider, request: httpx.Request) -> httpx.Request:
-    """Refuse requests to real providers while a test suite blocks them."""
-    if (
-        real_sends_blocked()
-        and in_process_transport(provider) is None
-        and request.url.host not in _LOCAL_HOSTS
-    ):
-        message = (
-            f"a request to the real {provider.name} API ({request.url.host}) was "
-            "blocked because real sends are blocked during tests; use the "
-            "smskit_sandbox fixture or the local emulator"
-        )
-        raise ConfigurationError(message)
-    return request
-
-
-def _sender_id(value: str) -> str:
-    return phone.SenderId.parse(value).value
-
-
-def _http2_available(http2: bool) -> bool:
-    if not http2:
-        return False
-    if importlib.util.find_spec("h2") is None:
-        message = "http2=True needs the h2 package: pip install 'smskit-sdk[http2]'"
-        raise ConfigurationError(message)
-    return True
-
-
-def transport_options(
-    timeout: float | httpx.Timeout, limits: httpx.Limits, http2: bool
-) -> dict[str, Any]:
-    """Check the options of the HTTP client smskit creates, for both clients."""
-    if not isinstance(timeout, httpx.Timeout):
-        checks.number("timeout", timeout, minimum=0)
-    checks.instance("limits", limits, httpx.Limits)
-    return {
-        "timeout": timeout,
-        "limits": limits,
-        "http2": _http2_available(checks.option_flag("http2", http2)),
-    }

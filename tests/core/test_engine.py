@@ -106,7 +106,7 @@ class Harness:
             self.sleeps.append(seconds)
 
         monkeypatch.setattr("smskit._client.time.sleep", self.sleeps.append)
-        monkeypatch.setattr("smskit._client.anyio.sleep", async_sleep)
+        monkeypatch.setattr("smskit._async_client.anyio.sleep", async_sleep)
 
     def client(
         self, provider: Any, **options: Any
@@ -313,7 +313,7 @@ def test_http2_with_the_extra_installed() -> None:
 
 def test_http2_needs_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        "smskit._client_core.importlib.util.find_spec", lambda name: None
+        "smskit._client_support.importlib.util.find_spec", lambda name: None
     )
     with pytest.raises(smskit.ConfigurationError, match=r"smskit-sdk\[http2\]"):
         smskit.Client(ScriptedProvider(), http2=True)

@@ -1,0 +1,195 @@
+"""`AsyncClient`: the front door for sending SMS, with async I/O.
+
+It mirrors `smskit.Client` method for method; see `smskit._client` for how
+the two share their checks and flows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import anyio
+import httpx
+
+from smskit import _checks as checks
+from smskit import encoding, phone
+from smskit._client import DEFAULT_LIMITS, DEFAULT_NUMBER_POLICY, DEFAULT_TIMEOUT
+from smskit._client_core import ClientCore
+from smskit._client_support import Pager, in_process_transport, transport_options
+from smskit._config import captured_by, is_testing
+from smskit._core._async import run_async
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import AsyncIterator, Generator, Mapping
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+    from smskit._core._flow import Command, Outcome
+    from smskit._core._hooks import Hooks
+    from smskit._core._policy import RetryPolicy
+    from smskit._core._ratelimit import Limiter, RateLimit
+    from smskit._models import Balance, Message
+    from smskit.providers._protocol import Provider
+
+__all__ = ["AsyncClient"]
+
+T = TypeVar("T")
+
+
+async def _no_async_sleep(_: float) -> None:
+    """Testing mode: decisions run, waits do not."""
+
+
+class AsyncClient(ClientCore):
+    """Send and track SMS through a provider, with async I/O (asyncio or trio).
+
+    Use it as an async context manager, or await `aclose` when done. It takes
+    the same options as `Client`, except that ``http_client`` is an
+    `httpx.AsyncClient`.
+    """
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        sender: str | None = None,
+        region: str | None = None,
+        retry: RetryPolicy | None = None,
+        max_segments: int = encoding.DEFAULT_MAX_SEGMENTS,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        limits: httpx.Limits = DEFAULT_LIMITS,
+        http2: bool = False,
+        http_client: httpx.AsyncClient | None = None,
+        rate_limit: RateLimit | Limiter | None = None,
+        hooks: Hooks | None = None,
+        log_sensitive: bool = False,
+        number_policy: phone.NumberPolicy | None = DEFAULT_NUMBER_POLICY,
+    ) -> None:
+        super().__init__(
+            provider,
+            sender=sender,
+            region=region,
+            retry=retry,
+            max_segments=max_segments,
+            http_client=http_client,
+            rate_limit=rate_limit,
+            hooks=hooks,
+            log_sensitive=log_sensitive,
+            number_policy=number_policy,
+        )
+        options = transport_options(timeout, limits, http2)
+        checks.instance("http_client", http_client, (httpx.AsyncClient, type(None)))
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(
+            transport=in_process_transport(provider), **options
+        )
+
+    async def send(
+        self,
+        *,
+        to: str,
+        body: str,
+        sender: str | None = None,
+        client_ref: str | None = None,
+        status_callback: str | None = None,
+        validity: dt.timedelta | None = None,
+        send_at: dt.datetime | None = None,
+        smart_encoding: bool = False,
+        options: Mapping[str, Any] | None = None,
+    ) -> Message:
+        """Send one SMS; see `Client.send`."""
+        self._check_open()
+        provider = self._active_provider()
+        outgoing = self._outgoing(
+            provider,
+            to=to,
+            body=body,
+            sender=sender,
+            client_ref=client_ref,
+            status_callback=status_callback,
+            validity=validity,
+            send_at=send_at,
+            smart_encoding=smart_encoding,
+            options=options,
+        )
+        return await self._run(self._send_flow(provider, outgoing))
+
+    async def fetch(self, message: str | Message) -> Message:
+        """Look up a message's current state; see `Client.fetch`."""
+        self._check_open()
+        return await self._run(self._fetch_flow(message))
+
+    async def cancel(self, message: str | Message) -> Message:
+        """Cancel a scheduled message; see `Client.cancel`."""
+        self._check_open()
+        return await self._run(self._cancel_flow(message))
+
+    async def balance(self) -> Balance:
+        """The account's remaining credit; see `Client.balance`."""
+        self._check_open()
+        return await self._run(self._balance_flow())
+
+    def list_messages(
+        self,
+        *,
+        to: str | None = None,
+        sender: str | None = None,
+        sent_after: dt.datetime | None = None,
+        sent_before: dt.datetime | None = None,
+        page_size: int | None = None,
+    ) -> AsyncIterator[Message]:
+        """The messages you sent, as an async iterator; see `Client.list_messages`.
+
+        Use it with ``async for``; the filters are checked at the call.
+        """
+        self._check_open()
+        provider = self._list_provider()
+        query = self._list_query(
+            to=to,
+            sender=sender,
+            sent_after=sent_after,
+            sent_before=sent_before,
+            page_size=page_size,
+        )
+
+        async def pages() -> AsyncIterator[Message]:
+            pager = Pager()
+            while not pager.done:
+                self._check_open()
+                page = await self._run(self._page_flow(provider, query, pager.cursor))
+                for message in pager.advance(page):
+                    yield message
+
+        return pages()
+
+    async def aclose(self) -> None:
+        """Close the client; see `Client.close`."""
+        self._closed = True
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def _run(self, flow: Generator[Command, Outcome, T]) -> T:
+        sleep = _no_async_sleep if is_testing() else anyio.sleep
+        captured = captured_by()
+        if captured is None:
+            return await run_async(
+                flow, client=self._http, sleep=sleep, limiter=self._limiter
+            )
+        transport = in_process_transport(captured)
+        async with httpx.AsyncClient(transport=transport) as http:
+            return await run_async(
+                flow, client=http, sleep=sleep, limiter=self._limiter
+            )
