@@ -6,11 +6,48 @@ what they build.
 
 from __future__ import annotations
 
-from smskit.providers._protocol import OutgoingMessage, Provider
+import types
+
+from smskit.providers._protocol import (
+    CAPABILITIES,
+    Capability,
+    InProcessProvider,
+    ListQuery,
+    OutgoingMessage,
+    Page,
+    Provider,
+    SupportsBalance,
+    SupportsCancel,
+    SupportsList,
+    SupportsSchedule,
+    SupportsWebhooks,
+    WebhookRequest,
+    capabilities,
+)
 from smskit.providers.sandbox import Sandbox, SandboxFault
 
-__all__ = ["OutgoingMessage", "Provider", "Sandbox", "SandboxFault"]
+__all__ = [
+    "CAPABILITIES",
+    "Capability",
+    "InProcessProvider",
+    "ListQuery",
+    "OutgoingMessage",
+    "Page",
+    "Provider",
+    "Sandbox",
+    "SandboxFault",
+    "SupportsBalance",
+    "SupportsCancel",
+    "SupportsList",
+    "SupportsSchedule",
+    "SupportsWebhooks",
+    "WebhookRequest",
+    "capabilities",
+]
 
+# Classes and functions present themselves as smskit.providers.X.
 for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
+    _obj = globals()[_name]
+    if isinstance(_obj, (type, types.FunctionType)):
+        _obj.__module__ = __name__
+del _name, _obj
