@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from smskit._core._policy import RetryPolicy
     from smskit._core._ratelimit import LocalLimiter, RateLimit
     from smskit._core._redis import RedisLimiter
-    from smskit._models import InboundMessage, Message, Status, StatusEvent
+    from smskit._models import Balance, InboundMessage, Message, Status, StatusEvent
     from smskit.encoding import (
         DEFAULT_MAX_SEGMENTS,
         Encoding,
@@ -74,6 +74,7 @@ __all__ = [
     "ArgumentTypeError",
     "AsyncClient",
     "AuthenticationError",
+    "Balance",
     "Client",
     "ClientClosed",
     "ConfigurationError",
@@ -141,7 +142,8 @@ _LAZY = {
     **dict.fromkeys(["LocalLimiter", "RateLimit"], "smskit._core._ratelimit"),
     "RedisLimiter": "smskit._core._redis",
     **dict.fromkeys(
-        ["InboundMessage", "Message", "Status", "StatusEvent"], "smskit._models"
+        ["Balance", "InboundMessage", "Message", "Status", "StatusEvent"],
+        "smskit._models",
     ),
     **dict.fromkeys(
         [
