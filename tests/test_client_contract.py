@@ -8,6 +8,7 @@ against the sandbox, through the real engine.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
@@ -299,7 +300,7 @@ class SendOnly:
 
 
 def test_the_sandbox_has_every_capability_but_webhooks() -> None:
-    assert {"list", "cancel", "balance", "schedule"} == capabilities(Sandbox())
+    assert {"list", "cancel", "balance", "schedule", "batch"} == capabilities(Sandbox())
     assert frozenset() == capabilities(SendOnly())
 
 
@@ -320,3 +321,103 @@ async def test_missing_capabilities_raise_not_supported_before_any_io(
     assert [] == requests
     assert TO == (await client.send(to=TO, body="still sends")).to
     await client.close()
+
+
+# batches -----------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_batch_gives_one_outcome_per_recipient_in_order(
+    sandbox: Sandbox, make_client: MakeClient, requests: list[httpx.Request]
+) -> None:
+    client = make_client(sandbox, region="US")
+    given = ["(415) 555-2671", "not a number", "+15005550001", "+14155552672"]
+    results = await call_batch(client, to=given, body="Sale today")
+    assert given == [result.to for result in results]
+    assert [True, False, True, True] == [result.ok for result in results]
+    assert isinstance(results[1].error, smskit.InvalidPhoneNumber)
+    assert isinstance(results[2].error, smskit.RejectedMessage)  # magic: invalid_to
+    assert 1 == len(requests)
+    assert {TO, "+14155552672"} == {m.to for m in sandbox.outbox}
+    await client.close()
+
+
+@pytest.mark.anyio
+async def test_a_large_batch_is_cut_at_the_provider_maximum(
+    sandbox: Sandbox, make_client: MakeClient, requests: list[httpx.Request]
+) -> None:
+    client = make_client(sandbox)
+    given = [f"+1415555{n:04d}" for n in range(2000, 2250)]
+    results = await call_batch(client, to=given, body="hi")
+    assert 250 == len(results)
+    assert all(result.ok for result in results)
+    assert [100, 100, 50] == [
+        len(json.loads(request.content)["to"]) for request in requests
+    ]
+    await client.close()
+
+
+@pytest.mark.anyio
+async def test_an_ambiguous_batch_names_every_recipient(
+    sandbox: Sandbox, make_client: MakeClient
+) -> None:
+    client = make_client(sandbox)
+    sandbox.inject("read_timeout", times=1)
+    given = [TO, OTHER]
+    results = await call_batch(client, to=given, body="hi")
+    errors = [result.error for result in results]
+    assert all(isinstance(error, smskit.DeliveryUnknown) for error in errors)
+    assert isinstance(errors[0], smskit.DeliveryUnknown)
+    assert (TO, OTHER) == errors[0].recipients
+    await client.close()
+
+
+@pytest.mark.anyio
+async def test_a_batch_costs_recipients_times_segments(
+    sandbox: Sandbox, make_client: MakeClient
+) -> None:
+    reserved: list[float] = []
+
+    class Recording(smskit.LocalLimiter):
+        def reserve(self, key: str, cost: float) -> float:
+            reserved.append(cost)
+            return super().reserve(key, cost)
+
+    limit = smskit.RateLimit(rate=1000, burst=1000, cost="segment")
+    client = make_client(sandbox, rate_limit=Recording(limit))
+    await call_batch(client, to=[TO, OTHER, "+14155552673"], body="x" * 200)
+    assert [6.0] == reserved  # 3 recipients x 2 segments
+    await client.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("to", "error", "match"),
+    [
+        (TO, smskit.ArgumentTypeError, "list of numbers, not str"),
+        ([], smskit.InvalidMessage, "at least one recipient"),
+        ([TO, 5], smskit.ArgumentTypeError, "not int"),
+    ],
+)
+async def test_bad_batch_recipients_raise_before_any_request(
+    sandbox: Sandbox,
+    make_client: MakeClient,
+    requests: list[httpx.Request],
+    to: Any,
+    error: type[Exception],
+    match: str,
+) -> None:
+    client = make_client(sandbox)
+    with pytest.raises(error, match=match):
+        await call_batch(client, to=to, body="hi")
+    with pytest.raises(smskit.InvalidMessage, match="whitespace"):
+        await call_batch(client, to=["nope"], body="  ")
+    assert [] == requests
+    await client.close()
+
+
+async def call_batch(client: Both, **arguments: Any) -> tuple[Any, ...]:
+    result = client.client.send_batch(**arguments)
+    if isinstance(client.client, smskit.AsyncClient):
+        return await result  # type: ignore[no-any-return,misc]
+    return result  # type: ignore[return-value]

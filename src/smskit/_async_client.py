@@ -18,10 +18,11 @@ from smskit._client_core import ClientCore
 from smskit._client_support import Pager, in_process_transport, transport_options
 from smskit._config import captured_by, is_testing
 from smskit._core._async import run_async
+from smskit._exceptions import SmsKitError
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import AsyncIterator, Generator, Mapping
+    from collections.abc import AsyncIterator, Generator, Mapping, Sequence
     from types import TracebackType
 
     from typing_extensions import Self
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from smskit._core._policy import RetryPolicy
     from smskit._core._ratelimit import Limiter, RateLimit
     from smskit._models import Balance, Message
-    from smskit.providers._protocol import Provider
+    from smskit.providers._protocol import BatchResult, Provider
 
 __all__ = ["AsyncClient"]
 
@@ -115,6 +116,41 @@ class AsyncClient(ClientCore):
             options=options,
         )
         return await self._run(self._send_flow(provider, outgoing))
+
+    async def send_batch(
+        self,
+        *,
+        to: Sequence[str],
+        body: str,
+        sender: str | None = None,
+        client_ref: str | None = None,
+        status_callback: str | None = None,
+        validity: dt.timedelta | None = None,
+        send_at: dt.datetime | None = None,
+        smart_encoding: bool = False,
+        options: Mapping[str, Any] | None = None,
+    ) -> tuple[BatchResult, ...]:
+        """Send one text to many recipients; see `Client.send_batch`."""
+        self._check_open()
+        provider, plan = self._batch_plan(
+            self._active_provider(),
+            to=to,
+            body=body,
+            sender=sender,
+            client_ref=client_ref,
+            status_callback=status_callback,
+            validity=validity,
+            send_at=send_at,
+            smart_encoding=smart_encoding,
+            options=options,
+        )
+        for chunk in plan.chunks:
+            try:
+                flow = self._batch_flow(provider, chunk.batch)
+                plan.record(chunk, await self._run(flow))
+            except SmsKitError as error:
+                plan.fail(chunk, error)
+        return plan.results()
 
     async def fetch(self, message: str | Message) -> Message:
         """Look up a message's current state; see `Client.fetch`."""

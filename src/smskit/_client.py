@@ -18,10 +18,11 @@ from smskit._client_core import ClientCore
 from smskit._client_support import Pager, in_process_transport, transport_options
 from smskit._config import captured_by, is_testing
 from smskit._core._sync import run_sync
+from smskit._exceptions import SmsKitError
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Generator, Iterator, Mapping
+    from collections.abc import Generator, Iterator, Mapping, Sequence
     from types import TracebackType
 
     from typing_extensions import Self
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from smskit._core._policy import RetryPolicy
     from smskit._core._ratelimit import Limiter, RateLimit
     from smskit._models import Balance, Message
-    from smskit.providers._protocol import Provider
+    from smskit.providers._protocol import BatchResult, Provider
 
 __all__ = ["DEFAULT_LIMITS", "DEFAULT_NUMBER_POLICY", "DEFAULT_TIMEOUT", "Client"]
 
@@ -177,6 +178,54 @@ class Client(ClientCore):
             options=options,
         )
         return self._run(self._send_flow(provider, outgoing))
+
+    def send_batch(
+        self,
+        *,
+        to: Sequence[str],
+        body: str,
+        sender: str | None = None,
+        client_ref: str | None = None,
+        status_callback: str | None = None,
+        validity: dt.timedelta | None = None,
+        send_at: dt.datetime | None = None,
+        smart_encoding: bool = False,
+        options: Mapping[str, Any] | None = None,
+    ) -> tuple[BatchResult, ...]:
+        """Send one text to many recipients, in as few requests as the provider allows.
+
+        Every recipient gets exactly one `BatchResult`, in the order given: the
+        accepted message, or the error for that recipient. A number that
+        cannot be read is not sent and carries its `InvalidPhoneNumber`; a
+        request that fails as a whole gives its error to each of its
+        recipients (`DeliveryUnknown` names them all). The other arguments are
+        those of `send`, and are checked before any request.
+
+        Raises:
+            NotSupported: The provider has no many-recipients request.
+            ArgumentTypeError: ``to`` is not a list of strings.
+            InvalidMessage: ``to`` is empty, or the text or an option is
+                invalid (see `send`).
+        """
+        self._check_open()
+        provider, plan = self._batch_plan(
+            self._active_provider(),
+            to=to,
+            body=body,
+            sender=sender,
+            client_ref=client_ref,
+            status_callback=status_callback,
+            validity=validity,
+            send_at=send_at,
+            smart_encoding=smart_encoding,
+            options=options,
+        )
+        for chunk in plan.chunks:
+            try:
+                plan.record(chunk, self._run(self._batch_flow(provider, chunk.batch)))
+            except SmsKitError as error:
+                plan.fail(chunk, error)
+        return plan.results()
 
     def fetch(self, message: str | Message) -> Message:
         """Look up a message's current state at the provider.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from smskit import _checks as checks
 from smskit import encoding, phone
+from smskit._batch import BatchPlan, recipients_of
 from smskit._client_support import (
     ListingProvider,
     guarded,
@@ -40,19 +41,20 @@ from smskit.providers._protocol import (
     OutgoingMessage,
     Provider,
     SupportsBalance,
+    SupportsBatch,
     SupportsCancel,
 )
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Callable, Generator, Mapping
+    from collections.abc import Callable, Generator, Mapping, Sequence
 
     import httpx
 
     from smskit._core._flow import Command, Outcome
     from smskit._core._ratelimit import Limiter, RateLimit
     from smskit._models import Balance, Message
-    from smskit.providers._protocol import Page
+    from smskit.providers._protocol import BatchResult, OutgoingBatch, Page
 
 __all__ = ["MAX_PAGE_SIZE", "ClientCore"]
 
@@ -181,6 +183,51 @@ class ClientCore:
             options=provider_options(options),
         )
 
+    def _batch_plan(
+        self,
+        provider: Provider,
+        *,
+        to: Sequence[str],
+        body: str,
+        sender: str | None,
+        client_ref: str | None,
+        status_callback: str | None,
+        validity: dt.timedelta | None,
+        send_at: dt.datetime | None,
+        smart_encoding: bool,
+        options: Mapping[str, Any] | None,
+    ) -> tuple[SupportsBatch, BatchPlan]:
+        """Check a batch and cut it into requests the provider accepts."""
+        if not isinstance(provider, SupportsBatch):
+            raise unsupported(provider, "batch")
+        given = recipients_of(to)
+
+        def template(first: str) -> OutgoingMessage:
+            return self._outgoing(
+                provider,
+                to=first,
+                body=body,
+                sender=sender,
+                client_ref=client_ref,
+                status_callback=status_callback,
+                validity=validity,
+                send_at=send_at,
+                smart_encoding=smart_encoding,
+                options=options,
+            )
+
+        # A bad text raises even when no recipient can be read.
+        checks.body_text(body)
+        plan = BatchPlan(
+            given,
+            normalize=lambda number: phone.to_e164(
+                number, region=self._region, policy=self._number_policy
+            ),
+            template=template,
+            max_size=provider.max_batch_size,
+        )
+        return provider, plan
+
     def _list_query(
         self,
         *,
@@ -230,6 +277,29 @@ class ClientCore:
             ),
             limit_key=self._limit_key(provider, outgoing),
             cost=self._limit_cost(outgoing),
+        )
+        return self._flow(operation)
+
+    def _batch_flow(
+        self, provider: SupportsBatch, batch: OutgoingBatch
+    ) -> Generator[Command, Outcome, tuple[BatchResult, ...]]:
+        base = batch.message
+        named = _as_provider(provider)
+        operation = Operation(
+            provider=named.name,
+            name="send_batch",
+            effect="send",
+            build=lambda: guarded(named, provider.build_send_batch(batch)),
+            parse=lambda response: provider.parse_send_batch(batch, response),
+            send=SendContext(
+                to=batch.recipients[0],
+                body=base.body,
+                client_ref=base.client_ref,
+                recipients=batch.recipients,
+            ),
+            limit_key=self._limit_key(named, base),
+            # A batch costs what its messages would cost one by one.
+            cost=self._limit_cost(base) * len(batch.recipients),
         )
         return self._flow(operation)
 
@@ -326,3 +396,10 @@ class ClientCore:
             hooks=self._hooks,
             redact=self._redact,
         )
+
+
+def _as_provider(value: object) -> Provider:
+    """A batch-capable provider is also a `Provider` (the client checked it)."""
+    if not is_provider(value):
+        raise AssertionError("a batch provider that is not a provider")
+    return value  # type: ignore[return-value] # narrowed by is_provider

@@ -238,7 +238,9 @@ class DeliveryUnknown(SmsKitError):
 
     Attributes:
         provider: The provider's name.
-        to: The recipient (E.164).
+        to: The recipient (E.164); the first one of a batch.
+        recipients: Every recipient the request was for (one for a single
+            send; all of them for a batch).
         client_ref: The client reference sent with the message, if any.
         attempts: How many requests were made.
         http_status: The HTTP status of the last response, if one arrived.
@@ -253,10 +255,12 @@ class DeliveryUnknown(SmsKitError):
         client_ref: str | None,
         attempts: int,
         http_status: int | None = None,
+        recipients: tuple[str, ...] = (),
     ) -> None:
         super().__init__(message)
         self.provider = provider
         self.to = to
+        self.recipients = recipients or (to,)
         self.client_ref = client_ref
         self.attempts = attempts
         self.http_status = http_status

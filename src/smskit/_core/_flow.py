@@ -102,14 +102,16 @@ class SendContext:
     """What a send is about, for `DeliveryUnknown` and logs.
 
     Attributes:
-        to: The recipient (E.164).
+        to: The recipient (E.164); the first one of a batch.
         body: The text (masked in logs unless logging is unredacted).
         client_ref: The client reference, for `DeliveryUnknown`.
+        recipients: Every recipient of a batch (empty for a single send).
     """
 
     to: str
     body: str | None = None
     client_ref: str | None = None
+    recipients: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -432,6 +434,7 @@ def _final_error(
         provider=operation.provider,
         to=operation.send.to,
         client_ref=operation.send.client_ref,
+        recipients=operation.send.recipients,
         attempts=attempt,
         http_status=status,
     )

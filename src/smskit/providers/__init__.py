@@ -10,13 +10,16 @@ import types
 
 from smskit.providers._protocol import (
     CAPABILITIES,
+    BatchResult,
     Capability,
     InProcessProvider,
     ListQuery,
+    OutgoingBatch,
     OutgoingMessage,
     Page,
     Provider,
     SupportsBalance,
+    SupportsBatch,
     SupportsCancel,
     SupportsList,
     SupportsSchedule,
@@ -27,16 +30,19 @@ from smskit.providers._protocol import (
 from smskit.providers.sandbox import Sandbox, SandboxFault
 
 __all__ = [
+    "BatchResult",
     "CAPABILITIES",
     "Capability",
     "InProcessProvider",
     "ListQuery",
+    "OutgoingBatch",
     "OutgoingMessage",
     "Page",
     "Provider",
     "Sandbox",
     "SandboxFault",
     "SupportsBalance",
+    "SupportsBatch",
     "SupportsCancel",
     "SupportsList",
     "SupportsSchedule",

@@ -3,7 +3,7 @@
 `Provider` is the part every provider has: send one message and look one up.
 What only some providers can do is a small protocol of its own
 (`SupportsList`, `SupportsCancel`, `SupportsBalance`, `SupportsSchedule`,
-`SupportsWebhooks`); the client checks for it before any I/O and raises
+`SupportsBatch`, `SupportsWebhooks`); the client checks for it before any I/O and raises
 `NotSupported` when it is missing, and `capabilities` turns the same checks
 into the feature matrix of the docs. A provider that answers in-process (the
 sandbox) is an `InProcessProvider`: it also brings its own transport.
@@ -23,17 +23,21 @@ from smskit.encoding import Encoding
 if TYPE_CHECKING:
     import httpx
 
+    from smskit._exceptions import SmsKitError
     from smskit._models import Balance, InboundMessage, Message, StatusEvent
 
 __all__ = [
     "CAPABILITIES",
+    "BatchResult",
     "Capability",
     "InProcessProvider",
     "ListQuery",
+    "OutgoingBatch",
     "OutgoingMessage",
     "Page",
     "Provider",
     "SupportsBalance",
+    "SupportsBatch",
     "SupportsCancel",
     "SupportsList",
     "SupportsSchedule",
@@ -82,6 +86,41 @@ class OutgoingMessage:
     options: Mapping[str, Any] = attrs.field(
         factory=dict, converter=_frozen_mapping, hash=False
     )
+
+
+@attrs.frozen(kw_only=True)
+class OutgoingBatch:
+    """One text to several recipients, sent in one request where supported.
+
+    Attributes:
+        recipients: The recipients in E.164, in the caller's order, at most the
+            provider's `SupportsBatch.max_batch_size`.
+        message: Everything else, as for one message (its ``to`` is the first
+            recipient).
+    """
+
+    recipients: tuple[str, ...]
+    message: OutgoingMessage
+
+
+@attrs.frozen(kw_only=True)
+class BatchResult:
+    """What became of one recipient of a batch: a message, or an error.
+
+    Attributes:
+        to: The recipient, as the caller gave it.
+        message: The accepted message, or ``None``.
+        error: Why this recipient got nothing (a smskit error), or ``None``.
+    """
+
+    to: str
+    message: Message | None = None
+    error: SmsKitError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the message to this recipient was accepted."""
+        return self.message is not None
 
 
 @attrs.frozen(kw_only=True)
@@ -202,6 +241,26 @@ class SupportsList(Protocol):
 
 
 @runtime_checkable
+class SupportsBatch(Protocol):
+    """A provider that sends one text to many recipients in one request."""
+
+    @property
+    def max_batch_size(self) -> int:
+        """The most recipients one request may carry."""
+        ...
+
+    def build_send_batch(self, batch: OutgoingBatch) -> httpx.Request:
+        """Make the request that sends ``batch``."""
+        ...
+
+    def parse_send_batch(
+        self, batch: OutgoingBatch, response: httpx.Response
+    ) -> tuple[BatchResult, ...]:
+        """One result per recipient, in order; raise for a refused request."""
+        ...
+
+
+@runtime_checkable
 class SupportsCancel(Protocol):
     """A provider that cancels scheduled messages.
 
@@ -272,7 +331,7 @@ class SupportsWebhooks(Protocol):
         ...
 
 
-Capability = Literal["list", "cancel", "balance", "schedule", "webhooks"]
+Capability = Literal["list", "cancel", "balance", "schedule", "batch", "webhooks"]
 """What a provider can do beyond sending and looking up one message."""
 
 CAPABILITIES: Mapping[Capability, type] = types.MappingProxyType(
@@ -281,6 +340,7 @@ CAPABILITIES: Mapping[Capability, type] = types.MappingProxyType(
         "cancel": SupportsCancel,
         "balance": SupportsBalance,
         "schedule": SupportsSchedule,
+        "batch": SupportsBatch,
         "webhooks": SupportsWebhooks,
     }
 )

@@ -17,10 +17,17 @@ from smskit.providers.sandbox._state import SandboxState
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from smskit.providers._protocol import ListQuery, OutgoingMessage, Page
+    from smskit.providers._protocol import (
+        BatchResult,
+        ListQuery,
+        OutgoingBatch,
+        OutgoingMessage,
+        Page,
+    )
 
 __all__ = ["Sandbox", "SandboxFault"]
 
+_MAX_BATCH = 100
 _SCHEDULE_AHEAD = dt.timedelta(days=365)
 """How far ahead of its own clock the sandbox schedules a send."""
 
@@ -228,6 +235,21 @@ class Sandbox:
     def parse_send(self, message: OutgoingMessage, response: httpx.Response) -> Message:
         """Read the answer to a send."""
         return _api.parse_send(response)
+
+    @property
+    def max_batch_size(self) -> int:
+        """The sandbox takes up to 100 recipients in one batch request."""
+        return _MAX_BATCH
+
+    def build_send_batch(self, batch: OutgoingBatch) -> httpx.Request:
+        """Make the request that sends one text to many recipients."""
+        return _api.build_send_batch(BASE_URL, API_KEY, batch)
+
+    def parse_send_batch(
+        self, batch: OutgoingBatch, response: httpx.Response
+    ) -> tuple[BatchResult, ...]:
+        """One result per recipient of ``batch``, in order."""
+        return _api.parse_send_batch(batch, response)
 
     def build_fetch(self, message_id: str) -> httpx.Request:
         """Make the request that looks up a message."""

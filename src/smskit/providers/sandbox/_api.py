@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import httpx
@@ -18,7 +19,13 @@ from smskit._exceptions import (
 )
 from smskit._models import Balance, Message
 from smskit.providers._common import path_id, read_json, retry_after_seconds
-from smskit.providers._protocol import ListQuery, OutgoingMessage, Page
+from smskit.providers._protocol import (
+    BatchResult,
+    ListQuery,
+    OutgoingBatch,
+    OutgoingMessage,
+    Page,
+)
 
 __all__ = [
     "build_balance",
@@ -26,11 +33,13 @@ __all__ = [
     "build_fetch",
     "build_list",
     "build_send",
+    "build_send_batch",
     "parse_balance",
     "parse_cancel",
     "parse_fetch",
     "parse_list",
     "parse_send",
+    "parse_send_batch",
 ]
 
 NAME = "sandbox"
@@ -53,6 +62,8 @@ _ERRORS: dict[str, type[ProviderError]] = {
     "invalid_send_at": RejectedMessage,
     "unknown_option": RejectedMessage,
     "not_cancelable": RejectedMessage,
+    "missing_to": RejectedMessage,
+    "too_many_recipients": RejectedMessage,
 }
 
 
@@ -77,6 +88,51 @@ def build_send(base_url: str, api_key: str, message: OutgoingMessage) -> httpx.R
         json={key: value for key, value in payload.items() if value is not None},
         headers=_headers(api_key),
     )
+
+
+def build_send_batch(
+    base_url: str, api_key: str, batch: OutgoingBatch
+) -> httpx.Request:
+    """Make the ``POST /messages/batch`` request: one text, many recipients."""
+    single = build_send(base_url, api_key, batch.message)
+    payload = json.loads(single.content)
+    payload["to"] = list(batch.recipients)
+    return httpx.Request(
+        "POST", f"{base_url}/messages/batch", json=payload, headers=_headers(api_key)
+    )
+
+
+def parse_send_batch(
+    batch: OutgoingBatch, response: httpx.Response
+) -> tuple[BatchResult, ...]:
+    """Read a batch's answer: one result per recipient, in order."""
+    data = read_json(NAME, response)
+    if response.status_code != 200:
+        raise _error(response, data, is_send=True)
+    items = data.get("results")
+    if not isinstance(items, list) or len(items) != len(batch.recipients):
+        raise ProviderError(
+            "sandbox: a batch answer without one result per recipient",
+            provider=NAME,
+            http_status=response.status_code,
+        )
+    return tuple(
+        _batch_result(recipient, item)
+        for recipient, item in zip(batch.recipients, items, strict=True)
+    )
+
+
+def _batch_result(recipient: str, item: object) -> BatchResult:
+    if isinstance(item, dict) and isinstance(item.get("message"), dict):
+        return BatchResult(to=recipient, message=message_from_json(item["message"]))
+    detail = item.get("error") if isinstance(item, dict) else None
+    detail = detail if isinstance(detail, dict) else {}
+    code = str(detail.get("code", "unknown"))
+    text = f"sandbox: {detail.get('message', 'refused')} ({recipient})"
+    error = _ERRORS.get(code, ProviderError)(
+        text, provider=NAME, http_status=200, provider_code=code
+    )
+    return BatchResult(to=recipient, error=error)
 
 
 def build_fetch(base_url: str, api_key: str, message_id: str) -> httpx.Request:
