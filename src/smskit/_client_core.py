@@ -20,6 +20,7 @@ from smskit._client_support import (
     in_process_transport,
     is_provider,
     limiter_of,
+    list_query,
     message_id_of,
     provider_options,
     send_time,
@@ -33,7 +34,6 @@ from smskit._core._policy import RetryPolicy
 from smskit._exceptions import (
     ClientClosed,
     ConfigurationError,
-    InvalidMessage,
     OptionTypeError,
 )
 from smskit.providers._protocol import (
@@ -56,12 +56,9 @@ if TYPE_CHECKING:
     from smskit._models import Balance, Message
     from smskit.providers._protocol import BatchResult, OutgoingBatch, Page
 
-__all__ = ["MAX_PAGE_SIZE", "ClientCore"]
+__all__ = ["ClientCore"]
 
 T = TypeVar("T")
-
-MAX_PAGE_SIZE = 1000
-"""The largest ``page_size`` `list_messages` accepts."""
 
 
 class ClientCore:
@@ -238,26 +235,13 @@ class ClientCore:
         page_size: int | None,
     ) -> ListQuery:
         """Check the filters of `list_messages`."""
-        after = checks.moment("sent_after", sent_after)
-        before = checks.moment("sent_before", sent_before)
-        if after is not None and before is not None and not after < before:
-            raise InvalidMessage("sent_after must be earlier than sent_before")
-        if page_size is not None:
-            checks.number(
-                "page_size",
-                page_size,
-                minimum=1,
-                inclusive=True,
-                integer=True,
-                maximum=MAX_PAGE_SIZE,
-            )
-        return ListQuery(
+        return list_query(
             to=None
             if to is None
             else phone.to_e164(to, region=self._region, policy=None),
-            sender=None if sender is None else sender_id(sender),
-            sent_after=after,
-            sent_before=before,
+            sender=sender,
+            sent_after=sent_after,
+            sent_before=sent_before,
             page_size=page_size,
         )
 

@@ -19,12 +19,14 @@ from smskit._core._ratelimit import Limiter, LocalLimiter, RateLimit
 from smskit._exceptions import (
     ArgumentTypeError,
     ConfigurationError,
+    InvalidMessage,
     NotSupported,
     OptionTypeError,
 )
 from smskit._models import Message
 from smskit.providers._protocol import (
     InProcessProvider,
+    ListQuery,
     Provider,
     SupportsList,
     SupportsSchedule,
@@ -34,12 +36,14 @@ if TYPE_CHECKING:
     from smskit.providers._protocol import Page
 
 __all__ = [
+    "MAX_PAGE_SIZE",
     "ListingProvider",
     "Pager",
     "guarded",
     "in_process_transport",
     "is_provider",
     "limiter_of",
+    "list_query",
     "message_id_of",
     "provider_options",
     "send_time",
@@ -47,6 +51,9 @@ __all__ = [
     "transport_options",
     "unsupported",
 ]
+
+MAX_PAGE_SIZE = 1000
+"""The largest ``page_size`` `list_messages` accepts."""
 
 _LIMITER_METHODS = ("reserve", "areserve", "pause", "apause")
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -198,3 +205,37 @@ def transport_options(
         "limits": limits,
         "http2": _http2_available(checks.option_flag("http2", http2)),
     }
+
+
+def list_query(
+    *,
+    to: str | None,
+    sender: str | None,
+    sent_after: object,
+    sent_before: object,
+    page_size: object,
+) -> ListQuery:
+    """Check the filters of `list_messages` (``to`` is already E.164)."""
+    after = checks.moment("sent_after", sent_after)
+    before = checks.moment("sent_before", sent_before)
+    if after is not None and before is not None and not after < before:
+        raise InvalidMessage("sent_after must be earlier than sent_before")
+    size = None
+    if page_size is not None:
+        size = int(
+            checks.number(
+                "page_size",
+                page_size,
+                minimum=1,
+                inclusive=True,
+                integer=True,
+                maximum=MAX_PAGE_SIZE,
+            )
+        )
+    return ListQuery(
+        to=to,
+        sender=None if sender is None else sender_id(sender),
+        sent_after=after,
+        sent_before=before,
+        page_size=size,
+    )
