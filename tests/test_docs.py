@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parent.parent
-PAGES = ["README.md", "docs/index.md", "docs/quickstart.md", "docs/models.md"]
+PAGES = [
+    "README.md",
+    "docs/index.md",
+    "docs/quickstart.md",
+    "docs/models.md",
+    "docs/providers.md",
+]
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
@@ -24,3 +30,28 @@ def test_examples_run(page: str, capsys: pytest.CaptureFixture[str]) -> None:
     for source in found:
         exec(compile(source, page, "exec"), namespace)  # noqa: S102 -- our own docs
     capsys.readouterr()
+
+
+def test_the_feature_matrix_says_what_the_code_does() -> None:
+    """Each row of docs/providers.md matches smskit.providers.capabilities()."""
+    import smskit
+
+    page = (ROOT / "docs/providers.md").read_text("utf-8")
+    table = page.split("<!-- feature-matrix -->")[1].split("<!-- /feature-matrix -->")[
+        0
+    ]
+    rows = [line.strip("|").split("|") for line in table.strip().splitlines()]
+    header = [cell.strip() for cell in rows[0]]
+    providers = {"sandbox": smskit.providers.Sandbox()}
+    documented = {}
+    for row in rows[2:]:
+        cells = [cell.strip() for cell in row]
+        documented[cells[0]] = {
+            name
+            for name, cell in zip(header[1:], cells[1:], strict=True)
+            if cell == "yes"
+        }
+    assert set(header[1:]) == set(smskit.providers.CAPABILITIES)
+    assert set(providers) == set(documented)
+    for name, provider in providers.items():
+        assert set(smskit.providers.capabilities(provider)) == documented[name], name
