@@ -6,205 +6,69 @@ because it is noisy and may differ between two views of the same message).
 A ``repr`` masks phone numbers and shows bodies only as their length, as the
 logs do, since reprs end up in logs, tracebacks and error trackers; equality,
 ``to_dict()`` and pickles keep every value.
+
+`Status` lives in `smskit._status`, `Balance` in `smskit._balance` and the
+field rules in `smskit._fields`; this module is their one import point.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
-import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import Any
 
 import attrs
 
-from smskit._exceptions import ArgumentTypeError, InvalidMessage, UnknownStatus
-from smskit._redact import mask_body, mask_phone
+from smskit import _fields
+from smskit._balance import Balance
+from smskit._exceptions import ArgumentTypeError, InvalidMessage
+from smskit._status import Status, combine_parts, moves_forward
 from smskit.encoding import Encoding
 
 __all__ = ["Balance", "InboundMessage", "Message", "Status", "StatusEvent"]
 
 
-class Status(str, enum.Enum):
-    """smskit's delivery status, the same for every provider.
-
-    Providers' own statuses map into these (see the provider guides); the
-    provider's original word stays on ``raw_status``.
-    """
-
-    SCHEDULED = "scheduled"
-    """Accepted for sending at a later time."""
-    QUEUED = "queued"
-    """Accepted by the provider, not yet handed to a carrier."""
-    SENDING = "sending"
-    """Being handed to a carrier, or buffered by it."""
-    SENT = "sent"
-    """Handed to a carrier; no delivery receipt yet."""
-    DELIVERED = "delivered"
-    """The carrier confirmed delivery to the handset."""
-    READ = "read"
-    """The recipient read it (chat channels only)."""
-    UNDELIVERED = "undelivered"
-    """The carrier reported that delivery failed."""
-    REJECTED = "rejected"
-    """A carrier refused the message."""
-    EXPIRED = "expired"
-    """The validity period ran out before delivery."""
-    FAILED = "failed"
-    """The message could not be sent at all."""
-    CANCELED = "canceled"
-    """A scheduled message was canceled before sending."""
-    RECEIVED = "received"
-    """An inbound message arrived."""
-    UNKNOWN = "unknown"
-    """The provider does not know (or did not say) what happened."""
-
-    def __str__(self) -> str:
-        return self.value
-
-    @property
-    def is_final(self) -> bool:
-        """Whether no further status change is expected."""
-        return self in _FINAL
-
-    @classmethod
-    def parse(cls, value: Status | str) -> Status:
-        """Turn a status name into a `Status`.
-
-        Args:
-            value: A `Status`, or its value such as ``"delivered"``
-                (case and surrounding spaces are ignored).
-
-        Returns:
-            The matching status.
-
-        Raises:
-            UnknownStatus: ``value`` is not one of smskit's statuses.
-        """
-        if isinstance(value, Status):
-            return value
-        if isinstance(value, str):
-            try:
-                return cls(value.strip().lower())
-            except ValueError:
-                pass
-        known = ", ".join(status.value for status in cls)
-        message = f"unknown message status {value!r}; expected one of: {known}"
-        raise UnknownStatus(message, value=value)
-
-    def merge(self, newer: Status) -> Status:
-        """Return the status a message has after an event reporting ``newer``.
-
-        Events arrive late and out of order, so a final status never regresses:
-        a "sent" that arrives after "delivered" is ignored. The one move allowed
-        out of a final status is "delivered" to "read", which only adds
-        information. ``unknown`` never replaces a known status.
-
-        Args:
-            newer: The status an incoming event reports.
-
-        Returns:
-            The status to keep.
-        """
-        if self.is_final:
-            return newer if (self, newer) == (Status.DELIVERED, Status.READ) else self
-        if newer is Status.UNKNOWN:
-            return self
-        if self is Status.UNKNOWN or newer.is_final:
-            return newer
-        return newer if _PROGRESS[newer] > _PROGRESS[self] else self
+def _to_part_ids(value: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(_sequence("part_ids", value))
 
 
-_FINAL = frozenset(
-    {
-        Status.DELIVERED,
-        Status.READ,
-        Status.UNDELIVERED,
-        Status.REJECTED,
-        Status.EXPIRED,
-        Status.FAILED,
-        Status.CANCELED,
-        Status.RECEIVED,
-    }
-)
-# How far along the way to a handset each non-final status is.
-_PROGRESS = {
-    Status.UNKNOWN: -1,
-    Status.SCHEDULED: 0,
-    Status.QUEUED: 1,
-    Status.SENDING: 2,
-    Status.SENT: 3,
-}
+def _to_part_statuses(
+    value: tuple[Status | str, ...] | list[Status | str],
+) -> tuple[Status, ...]:
+    return tuple(Status.parse(status) for status in _sequence("part_statuses", value))
 
 
-def _to_status(value: Status | str) -> Status:
-    return Status.parse(value)
+def _sequence(name: str, value: object) -> tuple[Any, ...] | list[Any]:
+    # A str is a sequence too, but "SM1" is one id, not three.
+    if not isinstance(value, (tuple, list)):
+        message = f"{name} must be a tuple or list, not {type(value).__name__}"
+        raise ArgumentTypeError(message)
+    return value
 
 
-def _to_encoding(value: Encoding | str | None) -> Encoding | None:
-    if value is None or isinstance(value, Encoding):
-        return value
-    try:
-        return Encoding(value)
-    except ValueError:
-        message = f"unknown encoding {value!r}; expected 'GSM-7' or 'UCS-2'"
-        raise InvalidMessage(message) from None
+def _check_part_ids(message: Message, _: object, value: tuple[object, ...]) -> None:
+    for part_id in value:
+        if not isinstance(part_id, str) or not part_id.strip():
+            raise InvalidMessage(f"part_ids must be non-empty strings, not {part_id!r}")
+    if len(set(value)) != len(value):
+        raise InvalidMessage(f"part_ids holds an id twice: {value!r}")
+    # Either the whole message has an id of its own, or it is known by its
+    # first part's id (Vonage); never by a later part's.
+    if message.id in value[1:]:
+        message_text = f"id {message.id!r} names a part other than the first"
+        raise InvalidMessage(message_text)
 
 
-def _to_price(value: Decimal | str | float | None) -> Decimal | None:
-    if value is None or isinstance(value, Decimal):
-        return value
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise InvalidMessage(f"price {value!r} is not a number") from None
-
-
-def _require_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidMessage(f"{attribute.name} must be a non-empty string")
-
-
-def _optional_body(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    # None means "the provider did not tell us" (Plivo records, Vonage receipts);
-    # an empty string is never a valid SMS body.
-    if value is None:
-        return
-    if not isinstance(value, str):
-        raise InvalidMessage(f"{attribute.name} must be a string, not {value!r}")
-    if value == "":
-        raise InvalidMessage(f"{attribute.name} is empty: an SMS needs some text")
-
-
-def _aware(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if not isinstance(value, dt.datetime) or value.utcoffset() is None:
-        message = f"{attribute.name} must be a timezone-aware datetime, not {value!r}"
-        raise InvalidMessage(message)
-
-
-def _segments(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (
-        not isinstance(value, int) or isinstance(value, bool) or value < 0
-    ):
-        raise InvalidMessage(f"{attribute.name} must be a count >= 0, not {value!r}")
-
-
-def _number_repr(value: object) -> str:
-    """Show a number field in a repr masked, as a log line would."""
-    if value is None:
-        return "None"
-    # Fields without a validator may hold an int; its digits are a number too.
-    return repr(mask_phone(value if isinstance(value, str) else str(value)))
-
-
-def _body_repr(value: object) -> str:
-    """Show a body in a repr as its length only: ``<5 characters>``."""
-    if isinstance(value, str):
-        return mask_body(value)
-    return "None" if value is None else f"<{type(value).__name__}>"
+def _check_part_statuses(
+    message: Message, _: object, value: tuple[Status, ...]
+) -> None:
+    if len(value) != len(message.part_ids):
+        text = (
+            f"part_statuses has {len(value)} statuses for "
+            f"{len(message.part_ids)} part_ids; give one status per part"
+        )
+        raise InvalidMessage(text)
 
 
 @attrs.frozen(kw_only=True)
@@ -215,46 +79,66 @@ class Message:
     pickle, so messages can be stored or put on a task queue.
 
     Attributes:
-        id: The provider's message id.
+        id: The provider's message id. For a message in parts whose provider
+            has no id for the whole message (Vonage), the first part's id.
         provider: The provider's name, such as ``"twilio"`` or ``"sandbox"``.
         to: The recipient in E.164.
         sender: The sender ID, short code or number it was sent from, if known.
         body: The text, or ``None`` when the provider did not return it.
-        status: The delivery status.
+        status: The delivery status; for a message in parts, that of the
+            whole message (see `apply`).
         raw_status: The provider's own word for the status.
         encoding: GSM-7 or UCS-2, when known.
         segments: How many segments were (or will be) billed, when known.
+        part_ids: The provider's id for each part, in order, when it tracks
+            the parts of a long message separately; empty when the message is
+            one unit known by ``id``.
+        part_statuses: The status of each part, aligned with ``part_ids``
+            (by default every part has ``status``).
         created_at: When the provider accepted it.
         updated_at: When its status last changed.
         scheduled_at: When a scheduled message goes out.
         client_ref: Your own reference, echoed by providers that support it.
-        price: The price as a positive `Decimal`, once the provider knows it.
+        price: The price as a positive `Decimal`, once the provider knows it;
+            for a message in parts, the price of all parts.
         currency: The price's ISO 4217 currency code.
         error_code: The provider's error code for a failed message.
         error_message: A description of that error.
         raw: The provider's payload, as received.
     """
 
-    id: str = attrs.field(validator=_require_text)
-    provider: str = attrs.field(validator=_require_text)
-    to: str = attrs.field(validator=_require_text, repr=_number_repr)
-    sender: str | None = attrs.field(default=None, repr=_number_repr)
+    id: str = attrs.field(validator=_fields.require_text)
+    provider: str = attrs.field(validator=_fields.require_text)
+    to: str = attrs.field(validator=_fields.require_text, repr=_fields.number_repr)
+    sender: str | None = attrs.field(default=None, repr=_fields.number_repr)
     body: str | None = attrs.field(
-        default=None, validator=_optional_body, repr=_body_repr
+        default=None, validator=_fields.optional_body, repr=_fields.body_repr
     )
-    status: Status = attrs.field(converter=_to_status)
+    status: Status = attrs.field(converter=_fields.to_status)
     raw_status: str | None = None
-    encoding: Encoding | None = attrs.field(default=None, converter=_to_encoding)
-    segments: int | None = attrs.field(default=None, validator=_segments)
-    created_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    updated_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    scheduled_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
+    encoding: Encoding | None = attrs.field(default=None, converter=_fields.to_encoding)
+    segments: int | None = attrs.field(default=None, validator=_fields.segments)
+    part_ids: tuple[str, ...] = attrs.field(
+        default=(), converter=_to_part_ids, validator=_check_part_ids
+    )
+    part_statuses: tuple[Status, ...] = attrs.field(
+        converter=_to_part_statuses, validator=_check_part_statuses
+    )
+    created_at: dt.datetime | None = attrs.field(default=None, validator=_fields.aware)
+    updated_at: dt.datetime | None = attrs.field(default=None, validator=_fields.aware)
+    scheduled_at: dt.datetime | None = attrs.field(
+        default=None, validator=_fields.aware
+    )
     client_ref: str | None = None
-    price: Decimal | None = attrs.field(default=None, converter=_to_price)
+    price: Decimal | None = attrs.field(default=None, converter=_fields.to_price)
     currency: str | None = None
     error_code: str | None = None
     error_message: str | None = None
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
+
+    @part_statuses.default
+    def _every_part_has_the_message_status(self) -> tuple[Status, ...]:
+        return (self.status,) * len(self.part_ids)
 
     def apply(self, event: StatusEvent) -> Message:
         """Return this message updated by a delivery event.
@@ -263,38 +147,104 @@ class Message:
         move a message backwards. Error, price and timestamp details are taken
         from the event when it changed the status or filled a gap.
 
+        For a message in parts, an event about one part (its ``message_id``
+        or ``part_id`` is one of ``part_ids``) moves that part by the same
+        rule, and an event about the whole message (``message_id`` is ``id``
+        and is no part's id) moves every part. The message is then
+        ``delivered`` only once every part is; a failed part makes the whole
+        message fail (see the models guide for the full rule). The result
+        does not depend on the order the events arrive in. An event about one
+        part never replaces the price of a message of several parts, since
+        it carries that part's price only.
+
         Args:
-            event: A status event for this message.
+            event: A status event for this message or one of its parts.
 
         Returns:
             The updated message (``self`` when nothing changed).
 
         Raises:
-            InvalidMessage: The event is for another message.
+            InvalidMessage: The event is for another message, or names a part
+                this message does not have.
         """
-        if event.message_id != self.id:
+        part = self._part_of(event)
+        if not self.part_ids:
+            return self._apply_to_whole(event)
+        return self._apply_to_parts(event, part)
+
+    def _part_of(self, event: StatusEvent) -> int | None:
+        """Return the index of the part ``event`` is about (``None``: all)."""
+        if event.message_id != self.id and event.message_id not in self.part_ids:
             message = (
                 f"status event for message {event.message_id!r} "
                 f"cannot update message {self.id!r}"
             )
             raise InvalidMessage(message)
+        named = event.part_id
+        if named is None:
+            named = event.message_id if event.message_id in self.part_ids else None
+        elif named not in self.part_ids and named != self.id:
+            message = f"status event for part {named!r} of message {self.id!r}: "
+            raise InvalidMessage(message + "the message has no such part")
+        elif event.message_id not in (self.id, named):
+            message = (
+                f"status event names message {event.message_id!r} "
+                f"and part {named!r}, which is another part of message {self.id!r}"
+            )
+            raise InvalidMessage(message)
+        return self.part_ids.index(named) if named in self.part_ids else None
+
+    def _apply_to_whole(self, event: StatusEvent) -> Message:
         status = self.status.merge(event.status)
-        if status is self.status and status is not event.status:
-            return self
+        if status is not event.status:
+            return self  # a late or weaker report: nothing to learn from it
+        return attrs.evolve(self, **self._details(event, status, price=True))
+
+    def _apply_to_parts(self, event: StatusEvent, part: int | None) -> Message:
+        targets = range(len(self.part_ids)) if part is None else (part,)
+        parts = tuple(
+            status.merge(event.status) if index in targets else status
+            for index, status in enumerate(self.part_statuses)
+        )
+        if all(parts[index] is not event.status for index in targets):
+            return self  # a late or weaker report: no part it names took it
+        combined = combine_parts(parts)
+        # A message built with a status ahead of its parts keeps that status.
+        status = combined if moves_forward(self.status, combined) else self.status
+        if status is not event.status:
+            # The event moved a part, not the message to the event's status:
+            # its word and error describe that part only.
+            changes: dict[str, Any] = {
+                "status": status,
+                "updated_at": _fields.latest(self.updated_at, event.occurred_at),
+            }
+            if status is not self.status:
+                # No provider word names the status the parts add up to.
+                changes["raw_status"] = None
+        else:
+            whole = part is None or len(self.part_ids) == 1
+            changes = self._details(event, status, price=whole)
+        return attrs.evolve(self, part_statuses=parts, **changes)
+
+    def _details(
+        self, event: StatusEvent, status: Status, *, price: bool
+    ) -> dict[str, Any]:
+        """The fields an event that now describes the message updates."""
         changes: dict[str, Any] = {
             "status": status,
             "raw_status": event.raw_status or self.raw_status,
-            "updated_at": _latest(self.updated_at, event.occurred_at),
+            "updated_at": _fields.latest(self.updated_at, event.occurred_at),
             "error_code": event.error_code or self.error_code,
             "error_message": event.error_message or self.error_message,
-            "price": event.price if event.price is not None else self.price,
-            "currency": event.currency or self.currency,
         }
-        return attrs.evolve(self, **changes)
+        if price:
+            changes["price"] = event.price if event.price is not None else self.price
+            changes["currency"] = event.currency or self.currency
+        return changes
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-compatible dict that `from_dict` turns back into ``self``."""
-        return _to_dict(self)
+        return _fields.to_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
@@ -308,7 +258,7 @@ class Message:
             InvalidMessage: A field is missing or invalid (`UnknownStatus`
                 for an unknown status).
         """
-        return _from_dict(cls, data)
+        return _fields.from_dict(cls, data)
 
 
 @attrs.frozen(kw_only=True)
@@ -316,9 +266,12 @@ class StatusEvent:
     """A delivery receipt: the provider's news about one outbound message.
 
     Attributes:
-        message_id: The provider's id of the message it is about.
+        message_id: The provider's id of the message it is about; for a
+            provider that reports each part on its own (Vonage), the part's id.
         provider: The provider's name.
         status: The status it reports.
+        part_id: The id of the part of a long message it is about, when the
+            provider says; ``None`` for news about the whole message.
         raw_status: The provider's own word for it.
         occurred_at: When it happened, per the provider.
         to: The recipient, when the provider says.
@@ -326,28 +279,30 @@ class StatusEvent:
         error_code: The provider's error code for a failure.
         error_message: A description of that error.
         client_ref: Your reference, when the provider echoes it.
-        price: The price as a positive `Decimal`, when reported.
+        price: The price as a positive `Decimal`, when reported (of the part,
+            for an event about one part).
         currency: The price's currency.
         raw: The provider's payload, as received.
     """
 
-    message_id: str = attrs.field(validator=_require_text)
-    provider: str = attrs.field(validator=_require_text)
-    status: Status = attrs.field(converter=_to_status)
+    message_id: str = attrs.field(validator=_fields.require_text)
+    provider: str = attrs.field(validator=_fields.require_text)
+    status: Status = attrs.field(converter=_fields.to_status)
+    part_id: str | None = attrs.field(default=None, validator=_fields.optional_text)
     raw_status: str | None = None
-    occurred_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    to: str | None = attrs.field(default=None, repr=_number_repr)
-    sender: str | None = attrs.field(default=None, repr=_number_repr)
+    occurred_at: dt.datetime | None = attrs.field(default=None, validator=_fields.aware)
+    to: str | None = attrs.field(default=None, repr=_fields.number_repr)
+    sender: str | None = attrs.field(default=None, repr=_fields.number_repr)
     error_code: str | None = None
     error_message: str | None = None
     client_ref: str | None = None
-    price: Decimal | None = attrs.field(default=None, converter=_to_price)
+    price: Decimal | None = attrs.field(default=None, converter=_fields.to_price)
     currency: str | None = None
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-compatible dict that `from_dict` turns back into ``self``."""
-        return _to_dict(self)
+        return _fields.to_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StatusEvent:
@@ -361,7 +316,7 @@ class StatusEvent:
             InvalidMessage: A field is missing or invalid (`UnknownStatus`
                 for an unknown status).
         """
-        return _from_dict(cls, data)
+        return _fields.from_dict(cls, data)
 
 
 @attrs.frozen(kw_only=True)
@@ -379,13 +334,13 @@ class InboundMessage:
         raw: The provider's payload, as received.
     """
 
-    id: str = attrs.field(validator=_require_text)
-    provider: str = attrs.field(validator=_require_text)
-    sender: str = attrs.field(validator=_require_text, repr=_number_repr)
-    to: str = attrs.field(validator=_require_text, repr=_number_repr)
-    body: str = attrs.field(default="", repr=_body_repr)
-    received_at: dt.datetime | None = attrs.field(default=None, validator=_aware)
-    segments: int | None = attrs.field(default=None, validator=_segments)
+    id: str = attrs.field(validator=_fields.require_text)
+    provider: str = attrs.field(validator=_fields.require_text)
+    sender: str = attrs.field(validator=_fields.require_text, repr=_fields.number_repr)
+    to: str = attrs.field(validator=_fields.require_text, repr=_fields.number_repr)
+    body: str = attrs.field(default="", repr=_fields.body_repr)
+    received_at: dt.datetime | None = attrs.field(default=None, validator=_fields.aware)
+    segments: int | None = attrs.field(default=None, validator=_fields.segments)
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     @property
@@ -396,7 +351,7 @@ class InboundMessage:
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-compatible dict that `from_dict` turns back into ``self``."""
-        return _to_dict(self)
+        return _fields.to_dict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> InboundMessage:
@@ -410,150 +365,4 @@ class InboundMessage:
             InvalidMessage: A field is missing or invalid (`UnknownStatus`
                 for an unknown status).
         """
-        return _from_dict(cls, data)
-
-
-def _to_amount(value: Decimal | float | str) -> Decimal:
-    """Turn a provider's balance (a string, a float or an integer) into a `Decimal`."""
-    # bool is an int, but True is no amount of money.
-    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str, float)):
-        message = (
-            f"amount must be a Decimal, int, str or float, not {type(value).__name__}"
-        )
-        raise ArgumentTypeError(message)
-    try:
-        # str() first so a float keeps the digits it prints (0.1, not 0.1000…055).
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation:
-        raise InvalidMessage(f"amount {value!r} is not a number") from None
-    if not amount.is_finite():
-        raise InvalidMessage(f"amount must be a finite number, not {value!r}")
-    return amount
-
-
-_CURRENCY = re.compile(r"[A-Z]{3}")
-
-
-def _currency_code(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        message = f"{attribute.name} must be a str, not {type(value).__name__}"
-        raise ArgumentTypeError(message)
-    if not _CURRENCY.fullmatch(value):
-        message = (
-            f"{attribute.name} {value!r} is not an ISO 4217 code "
-            "(three upper-case letters, such as 'USD')"
-        )
-        raise InvalidMessage(message)
-
-
-def _provider_name(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        message = f"{attribute.name} must be a str, not {type(value).__name__}"
-        raise ArgumentTypeError(message)
-
-
-@attrs.frozen(kw_only=True)
-class Balance:
-    """The money left on a provider account, as ``client.balance()`` reports it.
-
-    ``to_dict()`` / ``from_dict()`` round-trip through JSON and instances
-    pickle. The amount is a `Decimal`, never a float, so it adds up exactly.
-
-    Attributes:
-        amount: The balance; negative on an account that runs on credit.
-            A `Decimal`, `int`, or a `str` or `float` (read through
-            ``Decimal(str(x))``, as providers send either) is accepted.
-        currency: The ISO 4217 code of ``amount``, such as ``"USD"``.
-        provider: The name of the provider that reported it (``""`` when
-            built by hand).
-    """
-
-    amount: Decimal = attrs.field(converter=_to_amount)
-    currency: str = attrs.field(validator=_currency_code)
-    provider: str = attrs.field(default="", validator=_provider_name)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-compatible dict that `from_dict` turns back into ``self``."""
-        return _to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Balance:
-        """Build a balance from the output of `to_dict`.
-
-        Fields it does not know, such as those a newer smskit adds, are
-        ignored.
-
-        Raises:
-            ArgumentTypeError: ``data`` is not a mapping, or a field has the
-                wrong type.
-            InvalidMessage: A field is missing or invalid.
-        """
-        return _from_dict(cls, data)
-
-
-def _latest(
-    first: dt.datetime | None, second: dt.datetime | None
-) -> dt.datetime | None:
-    if first is None or second is None:
-        return first or second
-    return max(first, second)
-
-
-_Model = TypeVar("_Model", Message, StatusEvent, InboundMessage, Balance)
-_FIELD_NAMES: dict[type[Any], frozenset[str]] = {
-    cls: frozenset(field.name for field in attrs.fields(cls))
-    for cls in (Message, StatusEvent, InboundMessage, Balance)
-}
-_DATETIME_FIELDS = frozenset(
-    {"created_at", "updated_at", "scheduled_at", "occurred_at", "received_at"}
-)
-
-
-def _to_json_value(value: Any) -> Any:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _to_dict(
-    model: Message | StatusEvent | InboundMessage | Balance,
-) -> dict[str, Any]:
-    return {
-        field.name: _to_json_value(getattr(model, field.name))
-        for field in attrs.fields(type(model))
-    }
-
-
-def _from_dict(cls: type[_Model], data: Mapping[str, Any]) -> _Model:
-    if not isinstance(data, Mapping):
-        message = (
-            f"{cls.__name__}.from_dict expects a mapping such as to_dict() "
-            f"returns, not {type(data).__name__}"
-        )
-        raise ArgumentTypeError(message)
-    # Fields this version does not know are dropped rather than refused, so an
-    # older worker can read a record that a newer smskit wrote.
-    names = _FIELD_NAMES[cls]
-    values = {
-        key: _parse_datetime(key, value) for key, value in data.items() if key in names
-    }
-    try:
-        return cls(**values)
-    except InvalidMessage:
-        raise  # already specific (some are TypeErrors too): keep it as it is
-    except TypeError as error:
-        # attrs names the missing keyword; keep that but raise a smskit error.
-        raise InvalidMessage(f"{cls.__name__}.from_dict: {error}") from None
-
-
-def _parse_datetime(key: str, value: Any) -> Any:
-    if key not in _DATETIME_FIELDS or not isinstance(value, str):
-        return value
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidMessage(f"{key} {value!r} is not an ISO 8601 datetime") from None
+        return _fields.from_dict(cls, data)
