@@ -152,10 +152,11 @@ class Message:
         rule, and an event about the whole message (``message_id`` is ``id``
         and is no part's id) moves every part. The message is then
         ``delivered`` only once every part is; a failed part makes the whole
-        message fail (see the models guide for the full rule). The result
-        does not depend on the order the events arrive in. An event about one
-        part never replaces the price of a message of several parts, since
-        it carries that part's price only.
+        message fail (see the models guide for the full rule). When each part
+        ends one way, the status the message ends with does not depend on
+        the order the events arrive in. An event about one part never
+        replaces the price of a message of several parts, since it carries
+        that part's price only.
 
         Args:
             event: A status event for this message or one of its parts.
