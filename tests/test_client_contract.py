@@ -253,6 +253,8 @@ async def test_smart_encoding_sends_the_replaced_text(
     assert smskit.Encoding.UCS2 is plain.encoding
     assert "It's here" == smart.body
     assert smskit.Encoding.GSM7 is smart.encoding
+    assert smart.smart_encoded
+    assert not plain.smart_encoded
     await client.close()
 
 
@@ -263,6 +265,8 @@ async def test_options_pass_through_verbatim(
     client = make_client(sandbox)
     message = await client.send(to=TO, body="hi", options={"tag": "signup"})
     assert "signup" == message.raw["tag"]
+    long = await client.send(to=TO, body="y" * 200, options={"parts": True})
+    assert (f"{long.id}-1", f"{long.id}-2") == long.part_ids
     with pytest.raises(smskit.RejectedMessage, match="colour"):
         await client.send(to=TO, body="hi", options={"colour": "red"})
     with pytest.raises(smskit.ArgumentTypeError, match="mapping"):

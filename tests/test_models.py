@@ -468,3 +468,17 @@ class TestBalance:
             Balance.from_dict({"currency": "USD"})
         with pytest.raises(smskit.ArgumentTypeError):
             Balance.from_dict([("amount", "1")])  # type: ignore[arg-type]
+
+
+def test_smart_encoded_is_a_real_flag_and_round_trips() -> None:
+    message = smskit.Message(
+        id="M1", provider="p", to="+14155552671", status="sent", smart_encoded=True
+    )
+    assert smskit.Message.from_dict(message.to_dict()).smart_encoded
+    assert not smskit.Message.from_dict(
+        {**message.to_dict(), "smart_encoded": False}
+    ).smart_encoded
+    with pytest.raises(smskit.ArgumentTypeError, match="smart_encoded must be a bool"):
+        smskit.Message(
+            id="M1", provider="p", to="+1", status="sent", smart_encoded="yes"
+        )

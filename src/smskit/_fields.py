@@ -57,6 +57,13 @@ def require_text(_: object, attribute: attrs.Attribute[Any], value: object) -> N
         raise InvalidMessage(f"{attribute.name} must be a non-empty string")
 
 
+def flag(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A real ``bool``: ``"no"`` would otherwise be true."""
+    if not isinstance(value, bool):
+        message = f"{attribute.name} must be a bool, not {type(value).__name__}"
+        raise ArgumentTypeError(message)
+
+
 def optional_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """Validate an optional text field: ``None`` or a non-empty string."""
     if value is not None:

@@ -90,6 +90,9 @@ class Message:
         raw_status: The provider's own word for the status.
         encoding: GSM-7 or UCS-2, when known.
         segments: How many segments were (or will be) billed, when known.
+        smart_encoded: Whether smskit replaced look-alike characters in the
+            text before sending (``send(..., smart_encoding=True)``); ``body``
+            is then the text that was sent.
         part_ids: The provider's id for each part, in order, when it tracks
             the parts of a long message separately; empty when the message is
             one unit known by ``id``.
@@ -118,6 +121,7 @@ class Message:
     raw_status: str | None = None
     encoding: Encoding | None = attrs.field(default=None, converter=_fields.to_encoding)
     segments: int | None = attrs.field(default=None, validator=_fields.segments)
+    smart_encoded: bool = attrs.field(default=False, validator=_fields.flag)
     part_ids: tuple[str, ...] = attrs.field(
         default=(), converter=_to_part_ids, validator=_check_part_ids
     )

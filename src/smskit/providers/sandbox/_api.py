@@ -251,6 +251,8 @@ def message_from_json(data: dict[str, Any]) -> Message:
         raw_status=data["status"],
         encoding=data.get("encoding"),
         segments=data.get("segments"),
+        smart_encoded=data.get("smart_encoded") is True,
+        part_ids=tuple(data.get("part_ids") or ()),
         created_at=_datetime(data.get("created_at")),
         updated_at=_datetime(data.get("updated_at")),
         scheduled_at=_datetime(data.get("scheduled_at")),
