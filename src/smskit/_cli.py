@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any, get_args
 import smskit
 from smskit._emulator import DEFAULT_HOST, DEFAULT_PORT, Credentials, Emulator
 from smskit._emulator._common import url_problem
-from smskit._emulator._config import ENVIRONMENT, SIGNATURE_METHOD_VARIABLE
+from smskit._emulator._config import (
+    ENVIRONMENT,
+    SIGNATURE_METHOD_VARIABLE,
+    VonageSignatureMethod,
+)
 from smskit._emulator._server import MAX_SPEED
-from smskit._emulator._signing import VonageSignatureMethod
 from smskit._exceptions import ConfigurationError
 
 if TYPE_CHECKING:

@@ -1,15 +1,10 @@
-"""RetryPolicy math and Retry-After parsing: pure functions, no sleeping."""
+"""RetryPolicy math: pure functions, no sleeping."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pytest
 
 import smskit
-from smskit._core._policy import parse_millisecond_hint, parse_retry_after
-
-NOW = dt.datetime(2026, 10, 21, 7, 28, tzinfo=dt.timezone.utc)
 
 
 class TestBackoff:
@@ -48,37 +43,3 @@ class TestBackoff:
 
     def test_no_deadline(self) -> None:
         assert smskit.RetryPolicy(deadline=None).deadline is None
-
-
-class TestRetryAfter:
-    @pytest.mark.parametrize(
-        ("value", "seconds"),
-        [
-            (None, None),
-            ("120", 120.0),
-            (" 1.5 ", 1.5),
-            ("0", 0.0),
-            ("-3", None),
-            ("nan", None),
-            ("inf", None),
-            ("Wed, 21 Oct 2026 07:28:30 GMT", 30.0),
-            ("Wed, 21 Oct 2026 07:27:00 GMT", 0.0),  # in the past
-            ("21 Oct 2026 07:29:00", 60.0),  # no zone: GMT
-            ("soon", None),
-            ("", None),
-        ],
-    )
-    def test_parse(self, value: str | None, seconds: float | None) -> None:
-        assert seconds == parse_retry_after(value, now=NOW)
-
-    @pytest.mark.parametrize(
-        ("text", "seconds"),
-        [
-            ("Throughput Rate Exceeded - please wait [ 250 ] and retry", 0.25),
-            ("wait [1500]", 1.5),
-            ("Throughput Rate Exceeded", None),
-            (None, None),
-        ],
-    )
-    def test_millisecond_hint(self, text: str | None, seconds: float | None) -> None:
-        assert seconds == parse_millisecond_hint(text)

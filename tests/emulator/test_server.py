@@ -11,7 +11,7 @@ import pytest
 from emulator_helpers import START, Receiver
 
 from smskit._emulator import Credentials, Emulator
-from smskit._emulator._common import Webhook, to_e164
+from smskit._emulator._common import Webhook
 from smskit._emulator._dispatch import WebhookDispatcher
 from smskit._emulator._http import EmulatorRequest
 from smskit._exceptions import ConfigurationError
@@ -175,6 +175,25 @@ class TestControl:
         ).json()
         assert ("undelivered", 30005) == (message["status"], message["error_code"])
 
+    def test_script_a_sandbox_delivery_error(self, http: httpx.Client) -> None:
+        """A neutral sandbox error shows as each provider's own code."""
+        body = {"to": "+14155550123", "final": "undelivered", "error_code": "blocked"}
+        assert 200 == http.post("/_sandbox/script", json=body).status_code
+        sid = twilio_send(http, To="+14155550123")["sid"]
+        http.post("/_sandbox/advance")
+        message = http.get(
+            MESSAGES.replace(".json", f"/{sid}.json"), auth=TWILIO
+        ).json()
+        assert ("undelivered", 30004) == (message["status"], message["error_code"])
+        (outbox,) = http.get("/_sandbox/outbox").json()["messages"]
+        assert ("blocked", "twilio") == (outbox["error_code"], outbox["provider"])
+
+    def test_script_refuses_an_unknown_error_name(self, http: httpx.Client) -> None:
+        body = {"to": "+14155550123", "final": "undelivered", "error_code": "lost"}
+        refused = http.post("/_sandbox/script", json=body)
+        assert 400 == refused.status_code
+        assert "unknown_number" in refused.json()["error"]
+
     @pytest.mark.parametrize(
         ("path", "body"),
         [
@@ -299,20 +318,6 @@ class TestConfig:
         lines = Credentials(twilio_auth_token="hunter2").describe()
         assert not any("hunter2" in line for line in lines)
         assert any(Credentials().plivo_auth_token in line for line in lines)
-
-
-@pytest.mark.parametrize(
-    ("number", "expected"),
-    [
-        ("447700900001", "+447700900001"),
-        ("0044770", "+44770"),
-        ("+1415", "+1415"),
-        ("Acme", "Acme"),
-    ],
-)
-def test_to_e164(number: str, expected: str) -> None:
-    """Vonage/Plivo numbers become E.164; sender names stay as they are."""
-    assert expected == to_e164(number)
 
 
 def test_basic_auth_parsing() -> None:

@@ -1,15 +1,14 @@
 """Retry policy: how often and how long to wait, as pure functions.
 
-Nothing here sleeps or reads a clock; callers pass ``now`` and a random source,
-so every decision is reproducible in tests.
+Nothing here sleeps, reads a clock or draws random numbers; callers pass the
+random fraction, so every decision is reproducible in tests. Reading a
+provider's ``Retry-After`` is the providers' business
+(`smskit.providers._common.parse_retry_after`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import email.utils
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +17,7 @@ import attrs
 from smskit import _checks as checks
 from smskit._exceptions import ConfigurationError
 
-__all__ = ["RetryPolicy", "parse_retry_after"]
+__all__ = ["RetryPolicy"]
 
 
 def _number(
@@ -112,55 +111,3 @@ class RetryPolicy:
         exponent = min(retry_number - 1, 64)
         base = min(self.initial_backoff * math.pow(2, exponent), self.max_backoff)
         return base * (1 - self.jitter * random_fraction)
-
-
-_MS_HINT = re.compile(r"\[\s*(\d+)\s*\]")
-
-
-def parse_retry_after(value: str | None, *, now: dt.datetime) -> float | None:
-    """Read a ``Retry-After`` value as seconds from ``now``.
-
-    Accepts delta-seconds (``"120"``, fractions allowed) and HTTP-dates
-    (``"Wed, 21 Oct 2026 07:28:00 GMT"``); a date in the past means 0.
-
-    Args:
-        value: The header value, or ``None`` when absent.
-        now: The current time (timezone-aware).
-
-    Returns:
-        Seconds to wait, or ``None`` when absent or unreadable.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        seconds = float(text)
-    except ValueError:
-        return _seconds_until_http_date(text, now)
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-def _seconds_until_http_date(text: str, now: dt.datetime) -> float | None:
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # RFC 9110 dates are GMT even when unmarked
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max((when - now).total_seconds(), 0.0)
-
-
-def parse_millisecond_hint(text: str | None) -> float | None:
-    """Read a ``[ N ]`` millisecond wait hint out of an error text, in seconds.
-
-    Vonage answers a throttled send with, e.g., ``"Throughput Rate Exceeded -
-    please wait [ 250 ] and retry"``.
-
-    Args:
-        text: The provider's error text.
-
-    Returns:
-        The hinted wait in seconds, or ``None`` when there is no hint.
-    """
-    match = _MS_HINT.search(text or "")
-    return int(match.group(1)) / 1000 if match else None

@@ -127,10 +127,15 @@ class RateLimit:
         Raises:
             ConfigurationError: ``name`` is not one of these.
         """
+        # The numbers are provider facts (providers/<name>/_wire.py). The
+        # engine never imports providers, so the table is built one layer up
+        # and read here only when a preset is asked for.
+        from smskit._presets import PRESETS  # noqa: PLC0415 -- see above
+
         try:
-            return _PRESETS[name]
+            return PRESETS[name]
         except (KeyError, TypeError):
-            known = ", ".join(sorted(_PRESETS))
+            known = ", ".join(sorted(PRESETS))
             raise ConfigurationError(
                 f"no rate-limit preset {name!r}; one of: {known}"
             ) from None
@@ -148,15 +153,6 @@ class RateLimit:
     def cost_of(self, segments: int) -> float:
         """Tokens one send of ``segments`` segments takes."""
         return float(max(segments, 1)) if self.cost == "segment" else 1.0
-
-
-_PRESETS: dict[str, RateLimit] = {
-    "twilio-long-code": RateLimit(rate=1, burst=1, per="sender", cost="segment"),
-    "twilio-toll-free": RateLimit(rate=3, burst=3, per="sender", cost="segment"),
-    "twilio-short-code": RateLimit(rate=100, burst=100, per="sender", cost="segment"),
-    "vonage": RateLimit(rate=30, burst=30),
-    "plivo": RateLimit(rate=60, burst=300),
-}
 
 
 class LocalLimiter:

@@ -1,13 +1,17 @@
-"""What the three dialects share: outgoing webhooks, id books, number formats."""
+"""What the three dialects share: outgoing webhooks, id books, URL checks.
+
+Provider facts (number formats, dates, status words, codes, signatures) are
+not here: they live in ``smskit.providers`` (``_common`` and each provider's
+``_wire``, ``_errors`` and ``_signing``), where drivers read them too.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import re
 import secrets
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Generic, Literal, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -22,15 +26,13 @@ __all__ = [
     "Ledger",
     "Webhook",
     "country_of",
-    "digits_only",
     "form_webhook",
     "nonce",
+    "provider_code",
     "redact_target",
     "redact_url",
     "same_secret",
-    "to_e164",
     "url_problem",
-    "utc",
 ]
 
 T = TypeVar("T")
@@ -227,38 +229,9 @@ class Ledger(Generic[T]):
             return list(self._extras.items())
 
 
-def utc(moment: dt.datetime) -> dt.datetime:
-    """``moment`` in UTC."""
-    return moment.astimezone(dt.timezone.utc)
-
-
 def nonce() -> str:
     """A random numeric nonce for webhook signatures (Plivo uses digits)."""
     return str(secrets.randbelow(10**20)).zfill(20)
-
-
-def _ascii_digits(text: str) -> bool:
-    # str.isdigit() is also true for "²" and "٣", which int() or E.164 refuse.
-    return text.isascii() and text.isdigit()
-
-
-def to_e164(number: str) -> str:
-    """A Vonage/Plivo-style number (digits, no ``+``) as E.164.
-
-    Anything that is not all digits (an alphanumeric sender, a typo) is
-    returned unchanged so the sandbox can judge it.
-    """
-    text = number.strip().replace(" ", "")
-    if text.startswith("+"):
-        return text
-    if text.startswith("00") and _ascii_digits(text[2:]):
-        return "+" + text[2:]
-    return "+" + text if _ascii_digits(text) else text
-
-
-def digits_only(number: str) -> str:
-    """An E.164 number the way Vonage and Plivo write it (no ``+``)."""
-    return number[1:] if number.startswith("+") else number
 
 
 def country_of(e164: str) -> str:
@@ -267,3 +240,27 @@ def country_of(e164: str) -> str:
         return phone.parse(e164).region or ""
     except InvalidPhoneNumber:
         return ""
+
+
+def provider_code(code: str | None, table: Mapping[str, str]) -> str | None:
+    """A provider's delivery error code for the error code of a sandbox record.
+
+    The sandbox's own codes (`DeliveryError` values) go through the dialect's
+    ``table``. A code in digits was scripted for one provider (``"30005"``
+    through the control API) and is passed through as it is.
+
+    Args:
+        code: The record's or event's error code.
+        table: The dialect's sandbox code -> provider code table.
+
+    Returns:
+        The provider's code, or ``None`` for no code or one the dialect
+        cannot render (the caller picks its provider's "unknown").
+    """
+    if code is None:
+        return None
+    mapped = table.get(code)
+    if mapped is not None:
+        return mapped
+    # str.isdigit() is also true for "²", which no provider's code holds.
+    return code if code.isascii() and code.isdigit() else None

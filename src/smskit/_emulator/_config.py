@@ -8,20 +8,23 @@ from typing import Any, get_args
 
 import attrs
 
-from smskit._emulator._signing import VonageSignatureMethod
 from smskit._exceptions import ConfigurationError
+from smskit.providers.plivo import _wire as plivo
+from smskit.providers.twilio import _wire as twilio
+from smskit.providers.vonage import _wire as vonage
+from smskit.providers.vonage._signing import SignatureMethod as VonageSignatureMethod
 
-__all__ = ["ENVIRONMENT", "Credentials"]
+__all__ = ["ENVIRONMENT", "Credentials", "VonageSignatureMethod"]
 
 # Each credential field and the environment variable the official SDK reads.
 ENVIRONMENT: dict[str, str] = {
-    "twilio_account_sid": "TWILIO_ACCOUNT_SID",
-    "twilio_auth_token": "TWILIO_AUTH_TOKEN",
-    "vonage_api_key": "VONAGE_API_KEY",
-    "vonage_api_secret": "VONAGE_API_SECRET",
-    "vonage_signature_secret": "VONAGE_SIGNATURE_SECRET",
-    "plivo_auth_id": "PLIVO_AUTH_ID",
-    "plivo_auth_token": "PLIVO_AUTH_TOKEN",
+    "twilio_account_sid": twilio.ENV_ACCOUNT_SID,
+    "twilio_auth_token": twilio.ENV_AUTH_TOKEN,
+    "vonage_api_key": vonage.ENV_API_KEY,
+    "vonage_api_secret": vonage.ENV_API_SECRET,
+    "vonage_signature_secret": vonage.ENV_SIGNATURE_SECRET,
+    "plivo_auth_id": plivo.ENV_AUTH_ID,
+    "plivo_auth_token": plivo.ENV_AUTH_TOKEN,
 }
 # smskit's own: how the Vonage account signs (the dashboard setting).
 SIGNATURE_METHOD_VARIABLE = "VONAGE_SIGNATURE_METHOD"

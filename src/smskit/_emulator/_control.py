@@ -18,8 +18,7 @@ from smskit._emulator._common import url_problem
 from smskit._emulator._http import EmulatorResponse
 from smskit._exceptions import InvalidInput, UnknownStatus
 from smskit._models import Status
-from smskit.providers.sandbox._magic import Fate
-from smskit.providers.sandbox._server import record_json
+from smskit.providers.sandbox._magic import DeliveryError, Fate
 from smskit.providers.sandbox._state import MAX_BODY_CHARACTERS, is_e164
 
 if TYPE_CHECKING:
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
     from smskit._emulator._http import EmulatorRequest
     from smskit._emulator._server import Emulator
     from smskit._models import InboundMessage, StatusEvent
+    from smskit.providers.sandbox._state import SandboxRecord
 
 __all__ = ["MAX_ADVANCE", "MAX_DELAY", "handle_control"]
 
@@ -37,6 +37,7 @@ MAX_DELAY = MAX_ADVANCE
 """The longest scripted ``sent_after`` / ``final_after``, in seconds (a year)."""
 _MAX_ADDRESS = 64  # characters in an inbound "from" or "to" (E.164, short code, name)
 _ERROR_CODE = re.compile(r"[0-9]{1,9}")  # every API renders it as digits
+_DELIVERY_ERRORS = frozenset(error.value for error in DeliveryError)
 
 
 class _BadRequest(Exception):
@@ -116,9 +117,14 @@ def _error_code(payload: dict[str, Any]) -> str | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
-    if not isinstance(value, str) or not _ERROR_CODE.fullmatch(value):
-        raise _BadRequest("'error_code' must be 1 to 9 digits, such as \"30005\"")
-    return value
+    if isinstance(value, str) and (
+        value in _DELIVERY_ERRORS or _ERROR_CODE.fullmatch(value)
+    ):
+        return value
+    names = ", ".join(sorted(_DELIVERY_ERRORS))
+    raise _BadRequest(
+        f"'error_code' must be one of {names}, or 1 to 9 digits such as \"30005\""
+    )
 
 
 def _summary(emulator: Emulator) -> dict[str, Any]:
@@ -137,10 +143,29 @@ def _summary(emulator: Emulator) -> dict[str, Any]:
     }
 
 
+def _record_json(record: SandboxRecord) -> dict[str, Any]:
+    """A message as the outbox shows it: the sandbox's view, before any dialect's."""
+    return {
+        "id": record.id,
+        "to": record.to,
+        "from": record.sender,
+        "body": record.body,
+        "status": record.status.value,
+        "encoding": record.encoding.value,
+        "segments": record.segments,
+        "created_at": record.created_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+        "client_ref": record.client_ref,
+        "price": None if record.price is None else str(record.price),
+        "currency": "USD",
+        "error_code": record.error_code,
+    }
+
+
 def _outbox(emulator: Emulator) -> list[dict[str, Any]]:
     messages = []
     for record in emulator.state.records():
-        item = record_json(record)
+        item = _record_json(record)
         for dialect in emulator.dialects:
             ids = dialect.provider_ids(record.id)
             if ids:

@@ -5,6 +5,11 @@ several destinations joined with ``<``), fetching and listing MDRs with
 ``limit``/``offset`` paging, the Account object (``cash_credits``), errors
 as ``{"api_id", "error"}``, and status callbacks and inbound webhooks signed
 with Plivo's V3 and V2 signatures.
+
+Plivo's facts (paths, parameter names, dates, message states, codes, the
+signatures) come from ``smskit.providers.plivo``; this module keeps what only
+a server does, and its own choice of which word and code to show for each
+sandbox state.
 """
 
 from __future__ import annotations
@@ -21,18 +26,18 @@ from smskit._emulator._common import (
     Ledger,
     Webhook,
     country_of,
-    digits_only,
     form_webhook,
     nonce,
+    provider_code,
     same_secret,
-    to_e164,
     url_problem,
-    utc,
 )
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
-from smskit._emulator._signing import plivo_v2_signature, plivo_v3_signature
 from smskit._models import Status
-from smskit.providers.sandbox._magic import Rejection
+from smskit.providers._common import digits_only, from_digits
+from smskit.providers.plivo import _signing as signing
+from smskit.providers.plivo import _wire as wire
+from smskit.providers.sandbox._magic import DeliveryError, Rejection
 from smskit.providers.sandbox._state import (
     OPT_IN_WORDS,
     OPT_OUT_WORDS,
@@ -47,12 +52,18 @@ if TYPE_CHECKING:
     from smskit._models import InboundMessage, StatusEvent
     from smskit.providers.sandbox._state import SandboxRecord, SandboxState
 
-__all__ = ["STATUS_WORDS", "PlivoDialect"]
+__all__ = [
+    "DELIVERY_CODES",
+    "REJECTION_STATUS",
+    "STATUS_WORDS",
+    "UNREACHABLE",
+    "PlivoDialect",
+]
 
 _ROUTE = re.compile(r"/v1/Account/(?P<account>[^/]+)/(?P<rest>.*)")
 _MESSAGE = re.compile(r"Message/(?P<uuid>[^/]+)/")
-_MAX_LIMIT = 20
-_MAX_DESTINATIONS = 1000  # Plivo's bulk limit per request
+_MAX_LIMIT = wire.MAX_LIST_LIMIT
+_MAX_DESTINATIONS = wire.MAX_DESTINATIONS
 _TIME_FILTERS: dict[str, Callable[[dt.datetime, dt.datetime], bool]] = {
     "message_time__gt": lambda time, bound: time > bound,
     "message_time__gte": lambda time, bound: time >= bound,
@@ -60,32 +71,48 @@ _TIME_FILTERS: dict[str, Callable[[dt.datetime, dt.datetime], bool]] = {
     "message_time__lte": lambda time, bound: time <= bound,
 }
 
-# smskit status -> Plivo's ``message_state`` (providers.md §3.5 and §4).
+# The ``message_state`` shown for each sandbox status. Reading it back
+# through wire.STATUSES gives the status, or a collapse wire.COLLAPSED
+# documents; UNREACHABLE lists the statuses no Plivo message can reach.
 STATUS_WORDS: dict[Status, str] = {
     Status.SCHEDULED: "queued",
     Status.QUEUED: "queued",
-    Status.SENDING: "queued",  # Plivo has no "sending"; it is still Plivo's
+    Status.SENDING: wire.COLLAPSED[Status.SENDING],
     Status.SENT: "sent",
     Status.DELIVERED: "delivered",
     Status.READ: "read",
     Status.UNDELIVERED: "undelivered",
     Status.REJECTED: "rejected",
-    Status.EXPIRED: "undelivered",  # Plivo reports expiry as an error code
+    Status.EXPIRED: wire.COLLAPSED[Status.EXPIRED],
     Status.FAILED: "failed",
-    Status.CANCELED: "failed",  # Plivo cannot cancel; not reachable here
+    Status.CANCELED: "failed",
     Status.RECEIVED: "received",
-    Status.UNKNOWN: "sent",
+    Status.UNKNOWN: wire.COLLAPSED[Status.UNKNOWN],
 }
-# Sandbox delivery error codes (Twilio's) -> Plivo's delivery error codes.
-_ERROR_CODES = {
-    "30003": "80",  # unreachable handset: destination temporarily unavailable
-    "30004": "100",  # blocked: prohibited by carrier
-    "30005": "50",  # unknown destination: invalid destination number
-    "30006": "90",  # landline / unreachable carrier: no route available
-    "30007": "30",  # carrier filtering: spam detected
-    "30008": "1000",  # unknown error
-    "30036": "80",  # validity expired: destination temporarily unavailable
+UNREACHABLE = frozenset({Status.SCHEDULED, Status.CANCELED})
+"""Plivo can neither schedule nor cancel, and each dialect shows only the
+messages sent through it, so no Plivo message is ever in these states."""
+# The ``error_code`` shown for each sandbox delivery error (_errors.
+# DELIVERY_ERRORS says what each means).
+DELIVERY_CODES: dict[str, str] = {
+    DeliveryError.UNREACHABLE.value: "80",  # destination temporarily unavailable
+    DeliveryError.BLOCKED.value: "100",  # prohibited by carrier
+    DeliveryError.UNKNOWN_NUMBER.value: "50",  # invalid destination number
+    DeliveryError.NO_ROUTE.value: "90",  # no route available
+    DeliveryError.FILTERED.value: "30",  # spam detected
+    DeliveryError.UNKNOWN.value: "1000",  # unknown error
+    # Plivo reports expiry as an error code on an undelivered message; none of
+    # its published codes says "expired", temporarily unavailable is nearest.
+    DeliveryError.EXPIRED.value: "80",
 }
+_UNKNOWN_ERROR = "1000"
+# The HTTP status of each sandbox refusal (_errors.ERRORS says what each
+# means); Plivo answers a refusal with a status and a text, no code.
+REJECTION_STATUS: dict[Rejection, int] = {
+    # The SDK maps a 403 on POST …/Message/ to GeoPermissionError.
+    Rejection.NO_PERMISSION: 403,
+}
+_REFUSED = 400
 _REJECTION_TEXT: dict[Rejection, str] = {
     Rejection.INVALID_TO: "{to} is not a valid phone number",
     Rejection.INVALID_FROM: "{sender} is not a valid source number",
@@ -124,18 +151,8 @@ def error(status: int, text: str) -> EmulatorResponse:
     return EmulatorResponse.json(status, {"api_id": _api_id(), "error": text})
 
 
-def _mdr_time(moment: dt.datetime) -> str:
-    return utc(moment).strftime("%Y-%m-%d %H:%M:%S+00:00")
-
-
 def _callback_time(moment: dt.datetime | None) -> str:
-    return "" if moment is None else utc(moment).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _parse_time(value: str) -> dt.datetime:
-    """A Plivo time filter: ``YYYY-MM-DD HH:MM[:SS[.ffffff]]``, in UTC."""
-    moment = dt.datetime.fromisoformat(value.replace("T", " "))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return "" if moment is None else wire.format_callback_time(moment)
 
 
 def _destinations(value: Any) -> list[str]:
@@ -258,7 +275,7 @@ class PlivoDialect:
                 accepted.append(outcome)
         if not accepted:
             destination, rejected = refused[0]
-            status = 403 if rejected.rejection is Rejection.NO_PERMISSION else 400
+            status = REJECTION_STATUS.get(rejected.rejection, _REFUSED)
             text = _REJECTION_TEXT.get(rejected.rejection, rejected.detail)
             return error(status, text.format(to=destination, sender=sender))
         body: dict[str, Any] = {
@@ -299,9 +316,9 @@ class PlivoDialect:
         url = payload.get("url") or None  # checked by _invalid: a string
         try:
             record = self.state.submit(
-                to=to_e164(destination),
+                to=from_digits(destination),
                 body=str(payload.get("text") or ""),
-                sender=to_e164(sender) if sender else None,
+                sender=from_digits(sender) if sender else None,
                 status_callback=url,
             )
         except SandboxRejected as rejected:
@@ -371,7 +388,7 @@ class PlivoDialect:
         }
         wanted = [(exact[k], v) for k in exact for v in params.get(k, [])]
         bounds = [
-            (_TIME_FILTERS[k], _parse_time(v))
+            (_TIME_FILTERS[k], wire.parse_time(v))
             for k in _TIME_FILTERS
             for v in params.get(k, [])
         ]
@@ -390,8 +407,8 @@ class PlivoDialect:
             Status.REJECTED,
             Status.EXPIRED,
         }:
-            return "000"
-        return _ERROR_CODES.get(code or "", "1000")
+            return wire.NO_ERROR
+        return provider_code(code, DELIVERY_CODES) or _UNKNOWN_ERROR
 
     def mdr(self, record: SandboxRecord, message_uuid: str) -> dict[str, Any]:
         """The message detail record of a record."""
@@ -403,7 +420,7 @@ class PlivoDialect:
             "is_domestic": False,
             "message_direction": "outbound",
             "message_state": STATUS_WORDS[record.status],
-            "message_time": _mdr_time(record.created_at),
+            "message_time": wire.format_message_time(record.created_at),
             "message_type": "sms",
             "message_uuid": message_uuid,
             "powerpack_id": None,
@@ -451,7 +468,7 @@ class PlivoDialect:
                 _callback_time(event.occurred_at) if event.status.is_final else "",
             ),
         ]
-        if code != "000":
+        if code != wire.NO_ERROR:
             params.append(("ErrorCode", code))
         return [
             self._webhook(
@@ -500,10 +517,12 @@ class PlivoDialect:
         def sign(final_url: str, data: dict[str, str]) -> dict[str, str]:
             once = nonce()
             if method == "GET":  # the parameters are in the final URL's query
-                v3 = plivo_v3_signature(self.auth_token, final_url, once, method="GET")
+                v3 = signing.v3_signature(
+                    self.auth_token, final_url, once, method="GET"
+                )
             else:
-                v3 = plivo_v3_signature(self.auth_token, final_url, once, data)
-            v2 = plivo_v2_signature(self.auth_token, final_url, once)
+                v3 = signing.v3_signature(self.auth_token, final_url, once, data)
+            v2 = signing.v2_signature(self.auth_token, final_url, once)
             return {
                 "X-Plivo-Signature-V3": v3,
                 "X-Plivo-Signature-Ma-V3": v3,  # no subaccounts: same token

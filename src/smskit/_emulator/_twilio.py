@@ -5,12 +5,16 @@ list with paging and filters, cancel (``Status=canceled``) and redaction
 (``Body=``), delete, ``Balance.json``; errors in Twilio's legacy JSON shape
 with its codes; status callbacks and inbound webhooks signed with
 ``X-Twilio-Signature``.
+
+Twilio's facts (paths, parameter names, dates, status words, codes, the
+signature) come from ``smskit.providers.twilio``; this module keeps what only
+a server does: routing, validation, the ledger, rendering, and its own choice
+of which word and code to show for each sandbox state.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -21,15 +25,16 @@ from smskit._emulator._common import (
     Ledger,
     Webhook,
     form_webhook,
+    provider_code,
     same_secret,
     url_problem,
-    utc,
 )
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
-from smskit._emulator._signing import twilio_signature
 from smskit._models import Status
-from smskit.providers.sandbox._magic import Rejection
+from smskit.providers.sandbox._magic import DeliveryError, Rejection
 from smskit.providers.sandbox._state import SandboxRejected
+from smskit.providers.twilio import _signing as signing
+from smskit.providers.twilio import _wire as wire
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,19 +43,17 @@ if TYPE_CHECKING:
     from smskit._models import InboundMessage, StatusEvent
     from smskit.providers.sandbox._state import SandboxRecord, SandboxState
 
-__all__ = ["STATUS_WORDS", "TwilioDialect"]
+__all__ = ["DELIVERY_CODES", "REJECTION_CODES", "STATUS_WORDS", "TwilioDialect"]
 
-API_VERSION = "2010-04-01"
-_ROUTE = re.compile(r"/2010-04-01/Accounts/(?P<account>[^/]+)/(?P<rest>.+)")
+API_VERSION = wire.API_VERSION
+_ROUTE = re.compile(rf"/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?P<rest>.+)")
 _MESSAGE = re.compile(r"Messages/(?P<sid>[^/]+)\.json")
 _DEFAULT_PAGE_SIZE = 50
 _MAX_PAGE_SIZE = 1000
-# Twilio accepts SendAt from 5 minutes to 35 days ahead (error 35115 otherwise).
-_SCHEDULE_MIN = dt.timedelta(minutes=5)
-_SCHEDULE_MAX = dt.timedelta(days=35)
-_LIST_FILTERS = ("To", "From", "DateSent", "DateSent<", "DateSent>")
+_SCHEDULE_MIN, _SCHEDULE_MAX = wire.SCHEDULE_WINDOW
 
-# smskit status -> the word Twilio uses (providers.md §1.6 and §4).
+# The word shown for each sandbox status. Reading it back through
+# wire.STATUSES gives the status, or the collapse wire.COLLAPSED documents.
 STATUS_WORDS: dict[Status, str] = {
     Status.SCHEDULED: "scheduled",
     Status.QUEUED: "queued",
@@ -59,12 +62,41 @@ STATUS_WORDS: dict[Status, str] = {
     Status.DELIVERED: "delivered",
     Status.READ: "read",
     Status.UNDELIVERED: "undelivered",
-    Status.REJECTED: "undelivered",  # carrier filtering shows as undelivered (30007)
-    Status.EXPIRED: "failed",  # ValidityPeriod expiry shows as failed (30036)
+    Status.REJECTED: wire.COLLAPSED[Status.REJECTED],
+    Status.EXPIRED: wire.COLLAPSED[Status.EXPIRED],
     Status.FAILED: "failed",
     Status.CANCELED: "canceled",
     Status.RECEIVED: "received",
-    Status.UNKNOWN: "sent",  # Twilio has no "unknown"; sent is the last sure state
+    Status.UNKNOWN: wire.COLLAPSED[Status.UNKNOWN],
+}
+
+# The code shown for each sandbox refusal; _errors.ERRORS says what it means.
+REJECTION_CODES: dict[Rejection, int] = {
+    Rejection.INVALID_TO: 21211,
+    Rejection.INVALID_FROM: 21212,
+    Rejection.SENDER_NOT_OWNED: 21606,
+    Rejection.QUEUE_FULL: 21611,
+    Rejection.CANNOT_ROUTE: 21612,
+    Rejection.NO_PERMISSION: 21408,
+    Rejection.OPTED_OUT: 21610,
+    Rejection.NOT_MOBILE: 21614,
+    Rejection.MISSING_BODY: 21602,
+    Rejection.BODY_TOO_LONG: 21617,
+    # [unverified]: not in providers.md; Twilio's "message cannot be canceled".
+    Rejection.NOT_CANCELABLE: 30409,
+}
+
+# The delivery error code shown for each sandbox delivery error
+# (_errors.DELIVERY_ERRORS says what each means).
+DELIVERY_CODES: dict[str, str] = {
+    DeliveryError.UNREACHABLE.value: "30003",
+    DeliveryError.BLOCKED.value: "30004",
+    DeliveryError.UNKNOWN_NUMBER.value: "30005",
+    DeliveryError.NO_ROUTE.value: "30006",
+    DeliveryError.FILTERED.value: "30007",
+    DeliveryError.UNKNOWN.value: "30008",
+    # [unverified]: not in providers.md; Twilio's "validity period expired".
+    DeliveryError.EXPIRED.value: "30036",
 }
 
 # Error texts modelled on Twilio's; clients must not match on them.
@@ -112,7 +144,7 @@ class _Meta:
 
 def rfc2822(moment: dt.datetime | None) -> str | None:
     """A Twilio date (``Sun, 01 Jun 2025 12:00:00 +0000``), or ``None``."""
-    return None if moment is None else email.utils.format_datetime(utc(moment))
+    return None if moment is None else wire.format_date(moment)
 
 
 def error(status: int, code: int, message: str, **extra: str) -> EmulatorResponse:
@@ -144,19 +176,9 @@ def _invalid(message: str) -> EmulatorResponse:
 
 
 def _error_number(code: str | None) -> int | None:
-    """Twilio's integer ``error_code`` (``None`` for a code that is not one)."""
-    # "²".isdigit() is true, but int() refuses it.
-    if code and code.isascii() and code.isdigit():
-        return int(code)
-    return None
-
-
-def _parse_when(value: str) -> dt.date | dt.datetime:
-    """A Twilio date filter: ``YYYY-MM-DD`` or ISO 8601 with ``Z``."""
-    if len(value) == 10:
-        return dt.date.fromisoformat(value)
-    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    """Twilio's integer ``error_code`` for a sandbox error code, or ``None``."""
+    shown = provider_code(code, DELIVERY_CODES)
+    return None if shown is None else int(shown)
 
 
 def _sent_matches(name: str, bound: dt.date | dt.datetime, sent: dt.datetime) -> bool:
@@ -294,7 +316,7 @@ class TwilioDialect:
         if not service:
             return error(400, 35118, "MessagingServiceSid is required to schedule")
         try:
-            send_at = _parse_when(text)
+            send_at = wire.parse_date_filter(text)
         except ValueError:
             send_at = None
         now = self.state.now
@@ -311,11 +333,7 @@ class TwilioDialect:
     ) -> EmulatorResponse:
         rejection = refused.rejection
         text = _REJECTION_TEXT.get(rejection, refused.detail)
-        return error(
-            rejection.http_status,
-            rejection.twilio_code,
-            text.format(to=to, sender=sender),
-        )
+        return error(400, REJECTION_CODES[rejection], text.format(to=to, sender=sender))
 
     def _update(
         self, record: SandboxRecord, meta: _Meta, params: Params
@@ -368,7 +386,9 @@ class TwilioDialect:
         start = page * size
         chunk = items[start : start + size]
         filters = [
-            (name, value) for name in _LIST_FILTERS for value in params.get(name, [])
+            (name, value)
+            for name in wire.LIST_FILTERS
+            for value in params.get(name, [])
         ]
 
         def uri(number: int) -> str:
@@ -391,7 +411,7 @@ class TwilioDialect:
     def _list_filter(self, params: Params) -> Callable[[SandboxRecord, _Meta], bool]:
         to, sender = first(params, "To"), first(params, "From")
         bounds = [
-            (name, _parse_when(value))
+            (name, wire.parse_date_filter(value))
             for name in ("DateSent", "DateSent<", "DateSent>")
             for value in params.get(name, [])
         ]
@@ -472,13 +492,14 @@ class TwilioDialect:
             ("From", record.sender),
             ("ApiVersion", API_VERSION),
         ]
-        if event.error_code:
-            params.append(("ErrorCode", event.error_code))
+        code = _error_number(event.error_code)
+        if code is not None:
+            params.append(("ErrorCode", str(code)))
         if meta.messaging_service_sid:
             params.append(("MessagingServiceSid", meta.messaging_service_sid))
         if status in {"delivered", "undelivered"} and event.occurred_at is not None:
             params.append(
-                ("RawDlrDoneDate", utc(event.occurred_at).strftime("%y%m%d%H%M"))
+                ("RawDlrDoneDate", wire.format_dlr_done_date(event.occurred_at))
             )
         return [self._webhook("status", record.status_callback, params, meta.sid)]
 
@@ -509,7 +530,7 @@ class TwilioDialect:
         self, kind: str, url: str, params: list[tuple[str, str]], sid: str
     ) -> Webhook:
         def sign(final_url: str, data: dict[str, str]) -> dict[str, str]:
-            signature = twilio_signature(self.auth_token, final_url, data)
+            signature = signing.signature(self.auth_token, final_url, data)
             return {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}
 
         return form_webhook(

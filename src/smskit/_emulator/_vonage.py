@@ -6,6 +6,11 @@ API's synchronous records lookup (``/v2/reports/records``, Vonage's way to
 fetch and list SMS), per-part delivery receipts and inbound webhooks signed
 with ``sig``. Errors on ``/sms/json`` come back as HTTP 200 with a status
 other than ``"0"``, as Vonage does.
+
+Vonage's facts (paths, parameter names, dates, status words, codes, the
+signature) come from ``smskit.providers.vonage``; this module keeps what only
+a server does, and its own choice of which word and code to show for each
+sandbox state.
 """
 
 from __future__ import annotations
@@ -23,75 +28,85 @@ from smskit._emulator._common import (
     Ledger,
     Webhook,
     country_of,
-    digits_only,
     form_webhook,
+    provider_code,
     same_secret,
-    to_e164,
     url_problem,
-    utc,
 )
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
-from smskit._emulator._signing import vonage_signature
 from smskit._models import Status
-from smskit.providers.sandbox._magic import Rejection
+from smskit.providers._common import digits_only, from_digits, utc
+from smskit.providers.sandbox._magic import DeliveryError, Rejection
 from smskit.providers.sandbox._state import PRICE_PER_SEGMENT, SandboxRejected
+from smskit.providers.vonage import _errors as errors
+from smskit.providers.vonage import _signing as signing
+from smskit.providers.vonage import _wire as wire
 
 if TYPE_CHECKING:
     from smskit._emulator._config import Credentials
     from smskit._models import InboundMessage, StatusEvent
     from smskit.providers.sandbox._state import SandboxRecord, SandboxState
 
-__all__ = ["DLR_STATUS", "SEND_STATUS", "VonageDialect"]
+__all__ = [
+    "DELIVERY_CODES",
+    "DLR_STATUS",
+    "SEND_STATUS",
+    "UNREACHABLE",
+    "VonageDialect",
+]
 
 # The MCC/MNC reserved for test networks; no real carrier has it.
 NETWORK = "00101"
-_TTL_RANGE = (20_000, 604_800_000)  # milliseconds
-_MESSAGE_TYPES = frozenset({"text", "unicode"})
+_TTL_RANGE = wire.TTL_RANGE_MS
+_MESSAGE_TYPES = frozenset(wire.TEXT_TYPES)
 
-# smskit status -> the DLR ``status`` (providers.md §2.5 and §4). Statuses
-# missing here (queued, scheduled, canceled) produce no receipt.
+# The receipt ``status`` shown for each sandbox status. Statuses missing here
+# (queued, scheduled, canceled) produce no receipt. Reading the word back
+# through wire.DLR_STATUSES gives the status, or a collapse wire.COLLAPSED
+# documents.
 DLR_STATUS: dict[Status, str] = {
     Status.SENDING: "buffered",
     Status.SENT: "accepted",
     Status.DELIVERED: "delivered",
-    Status.READ: "delivered",
+    Status.READ: wire.COLLAPSED[Status.READ],
     Status.UNDELIVERED: "failed",
     Status.REJECTED: "rejected",
     Status.EXPIRED: "expired",
-    Status.FAILED: "failed",
+    Status.FAILED: wire.COLLAPSED[Status.FAILED],
     Status.UNKNOWN: "unknown",
 }
-# Sandbox delivery error codes (Twilio's) -> the DLR ``err-code``.
-_ERR_CODES = {
-    "30003": "2",  # unreachable handset: absent subscriber, temporary
-    "30004": "4",  # blocked: call barred by user
-    "30005": "3",  # unknown destination: absent subscriber, permanent
-    "30006": "12",  # landline / unreachable carrier: destination unreachable
-    "30007": "6",  # carrier filtering: anti-spam rejection
-    "30008": "99",  # unknown error: general error
-    "30036": "1",  # validity period expired: unknown (no better code)
+UNREACHABLE = frozenset({Status.SCHEDULED, Status.CANCELED, Status.RECEIVED})
+"""Vonage can neither schedule nor cancel, and each dialect shows only the
+messages sent through it, so no Vonage message is ever in these states."""
+# The Reports API's word for a message without a receipt yet.
+_NO_RECEIPT_YET = wire.COLLAPSED[Status.QUEUED]
+# The receipt ``err-code`` shown for each sandbox delivery error
+# (errors.DELIVERY_ERRORS says what each means).
+DELIVERY_CODES: dict[str, str] = {
+    DeliveryError.UNREACHABLE.value: "2",  # absent subscriber, temporary
+    DeliveryError.BLOCKED.value: "4",  # call barred by user
+    DeliveryError.UNKNOWN_NUMBER.value: "3",  # absent subscriber, permanent
+    DeliveryError.NO_ROUTE.value: "12",  # destination unreachable
+    DeliveryError.FILTERED.value: "6",  # anti-spam rejection
+    DeliveryError.UNKNOWN.value: "99",  # general error
+    # The receipt's status says "expired"; no err-code says more than unknown.
+    DeliveryError.EXPIRED.value: "1",
 }
-_ERR_TEXT = {
-    "0": "Delivered",
-    "1": "Unknown",
-    "2": "Absent Subscriber - Temporary",
-    "3": "Absent Subscriber - Permanent",
-    "4": "Call barred by user",
-    "6": "Anti-Spam Rejection",
-    "12": "Destination unreachable",
-    "99": "General Error",
-}
-# Sandbox refusals -> the send ``status`` and an ``error-text`` like Vonage's.
+_GENERAL_ERROR = "99"
+# The send ``status`` and an ``error-text`` like Vonage's for each sandbox
+# refusal (errors.SEND_ERRORS says what each status means).
 SEND_STATUS: dict[Rejection, tuple[str, str]] = {
     Rejection.INVALID_TO: ("3", "Invalid to address"),
     Rejection.INVALID_FROM: ("15", "Illegal Sender Address - rejected"),
     Rejection.SENDER_NOT_OWNED: ("15", "Illegal Sender Address - rejected"),
+    # Vonage has no sender queue to fill; the nearest refusal is throttling.
     Rejection.QUEUE_FULL: (
         "1",
         "Throughput Rate Exceeded - please wait [ 1000 ] and retry",
     ),
     Rejection.CANNOT_ROUTE: ("6", "Unroutable message - rejected"),
     Rejection.NO_PERMISSION: ("29", "Non White-listed Destination - rejected"),
+    # A number that replied STOP is on Vonage's block list.
     Rejection.OPTED_OUT: ("7", "Number barred"),
     Rejection.NOT_MOBILE: ("6", "Unroutable message - rejected"),
     Rejection.MISSING_BODY: ("2", "Missing text param"),
@@ -121,12 +136,13 @@ def _send_error(status: str, text: str) -> EmulatorResponse:
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else utc(moment).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return None if moment is None else wire.format_report_time(moment)
 
 
-def _parse_iso(value: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+def _err_text(code: str) -> str:
+    """A description for a receipt's err-code, like the Reports API's."""
+    meaning = errors.DELIVERY_ERRORS.get(code, ("general error", "later"))[0]
+    return meaning[0].upper() + meaning[1:]
 
 
 class VonageDialect:
@@ -210,7 +226,7 @@ class VonageDialect:
         if not same_secret(first(params, "api_key") or "", self.api_key):
             return "4"
         flat = {name: values[0] for name, values in params.items() if name != "sig"}
-        expected = vonage_signature(
+        expected = signing.signature(
             self.signature_secret, flat, method=self.signature_method
         )
         given = (first(params, "sig") or "").lower()
@@ -256,9 +272,9 @@ class VonageDialect:
         sender, to = first(params, "from") or "", first(params, "to") or ""
         try:
             record = self.state.submit(
-                to=to_e164(to),
+                to=from_digits(to),
                 body=first(params, "text") or "",
-                sender=to_e164(sender),
+                sender=from_digits(sender),
                 client_ref=first(params, "client-ref"),
                 status_callback=first(params, "callback"),
             )
@@ -379,8 +395,12 @@ class VonageDialect:
                 else:
                     found.append((record, part))
             return found, missing
-        start = _parse_iso(first(params, "date_start") or "1970-01-01T00:00:00Z")
-        end = _parse_iso(first(params, "date_end") or "9999-12-31T00:00:00Z")
+        start = wire.parse_report_time(
+            first(params, "date_start") or "1970-01-01T00:00:00Z"
+        )
+        end = wire.parse_report_time(
+            first(params, "date_end") or "9999-12-31T00:00:00Z"
+        )
         wanted = first(params, "status")
         chosen = []
         for record_id, meta in self.ledger.entries():
@@ -393,7 +413,7 @@ class VonageDialect:
         return chosen, []
 
     def _report_status(self, record: SandboxRecord) -> str:
-        return DLR_STATUS.get(record.status, "accepted")  # no receipt yet: accepted
+        return DLR_STATUS.get(record.status, _NO_RECEIPT_YET)
 
     def _report_json(
         self, record: SandboxRecord, part: str, with_body: bool
@@ -418,7 +438,7 @@ class VonageDialect:
             else None,
             "status": self._report_status(record),
             "error_code": err,
-            "error_code_description": _ERR_TEXT.get(err, "General Error"),
+            "error_code_description": _err_text(err),
             "total_price": f"{PRICE_PER_SEGMENT if record.price else 0:.8f}",
             "currency": "EUR",
             "concatenated": record.segments > 1,
@@ -442,7 +462,7 @@ class VonageDialect:
         failed = {Status.UNDELIVERED, Status.REJECTED, Status.EXPIRED, Status.FAILED}
         if status not in failed and status is not Status.UNKNOWN:
             return "0"  # delivered, or no verdict yet
-        return _ERR_CODES.get(code or "", "99")
+        return provider_code(code, DELIVERY_CODES) or _GENERAL_ERROR
 
     def on_event(self, event: StatusEvent) -> list[Webhook]:
         """One delivery receipt per part for a status change, if receipts are due."""
@@ -464,10 +484,10 @@ class VonageDialect:
                 ("messageId", part),
                 ("price", f"{PRICE_PER_SEGMENT:.8f}"),
                 ("status", word),
-                ("scts", moment.strftime("%y%m%d%H%M")),
+                ("scts", wire.format_scts(moment)),
                 ("err-code", err),
                 ("api-key", self.api_key),
-                ("message-timestamp", moment.strftime("%Y-%m-%d %H:%M:%S")),
+                ("message-timestamp", wire.format_timestamp(moment)),
             ]
             if record.client_ref is not None:
                 params.append(("client-ref", record.client_ref))
@@ -492,7 +512,7 @@ class VonageDialect:
                 ("type", kind),
                 ("keyword", message.keyword),
                 ("api-key", self.api_key),
-                ("message-timestamp", moment.strftime("%Y-%m-%d %H:%M:%S")),
+                ("message-timestamp", wire.format_timestamp(moment)),
             ]
             if len(parts) > 1:
                 params += [
@@ -512,7 +532,7 @@ class VonageDialect:
             ("timestamp", str(int(time.time()))),
             ("nonce", str(uuid.uuid4())),
         ]
-        sig = vonage_signature(
+        sig = signing.signature(
             self.signature_secret, dict(signed), method=self.signature_method
         )
         return form_webhook(

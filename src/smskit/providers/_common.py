@@ -1,24 +1,53 @@
-"""Helpers every provider shares: ids in URL paths, JSON answers, Retry-After."""
+"""Helpers every provider shares: ids, JSON, Retry-After, times, numbers, signing.
+
+Everything here is plain data or a pure function. Drivers, webhook verifiers
+and the local emulator all import it; it imports neither the engine
+(``smskit._core``) nor the emulator.
+"""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import email.utils
+import hmac
 import json
+import math
 import re
 import urllib.parse
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, NamedTuple
 
 import httpx
 
-from smskit._core._policy import parse_retry_after
 from smskit._exceptions import (
     ArgumentTypeError,
+    AuthenticationError,
     InvalidMessage,
+    NotFound,
     ProviderError,
     ProviderUnavailable,
+    RateLimited,
 )
 
-__all__ = ["MAX_ID_LENGTH", "SAFE_ID", "path_id", "read_json", "retry_after_seconds"]
+__all__ = [
+    "MAX_ID_LENGTH",
+    "SAFE_ID",
+    "ErrorRule",
+    "RetryCategory",
+    "SignatureParams",
+    "Throughput",
+    "b64_hmac",
+    "digits_only",
+    "from_digits",
+    "http_error_rule",
+    "param_values",
+    "parse_retry_after",
+    "path_id",
+    "read_json",
+    "retry_after_seconds",
+    "utc",
+]
 
 MAX_ID_LENGTH = 128
 """The longest id any provider path takes; longer ones are refused unsent."""
@@ -110,8 +139,176 @@ def read_json(provider: str, response: httpx.Response) -> dict[str, Any]:
     raise error(text, provider=provider, http_status=response.status_code)
 
 
+# -- Retry-After ----------------------------------------------------------------
+
+
+def parse_retry_after(value: str | None, *, now: dt.datetime) -> float | None:
+    """Read a ``Retry-After`` value as seconds from ``now``.
+
+    Accepts delta-seconds (``"120"``, fractions allowed) and HTTP-dates
+    (``"Wed, 21 Oct 2026 07:28:00 GMT"``); a date in the past means 0.
+
+    Args:
+        value: The header value, or ``None`` when absent.
+        now: The current time (timezone-aware).
+
+    Returns:
+        Seconds to wait, or ``None`` when absent or unreadable.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        return _seconds_until_http_date(text, now)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _seconds_until_http_date(text: str, now: dt.datetime) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT even when unmarked
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max((when - now).total_seconds(), 0.0)
+
+
 def retry_after_seconds(response: httpx.Response) -> float | None:
     """Seconds from the response's ``Retry-After`` header, if it has one."""
     return parse_retry_after(
         response.headers.get("retry-after"), now=dt.datetime.now(dt.timezone.utc)
     )
+
+
+# -- error tables -----------------------------------------------------------------
+
+RetryCategory = Literal["never", "throttled", "not_processed", "ambiguous", "later"]
+"""What sending the same request again can achieve.
+
+* ``never``: nothing, until something changes (credentials, the request,
+  the account's credit or permissions, the recipient's consent).
+* ``throttled``: the request was not processed because of its rate; repeat
+  it after a backoff (or the provider's hint).
+* ``not_processed``: the provider failed and documents that it did nothing;
+  any request can be repeated.
+* ``ambiguous``: the provider failed and may have acted; a read can be
+  repeated, a send only if the caller accepts a possible duplicate.
+* ``later``: refused for now, without anything to fix; an immediate retry
+  is unlikely to help, a later one may (a full sender queue, a handset out
+  of coverage).
+"""
+
+
+class ErrorRule(NamedTuple):
+    """What one provider error code means to smskit.
+
+    Attributes:
+        error: The smskit exception class a driver raises for it.
+        retry: What repeating the request can achieve.
+    """
+
+    error: type[ProviderError]
+    retry: RetryCategory
+
+
+def http_error_rule(http_status: int) -> ErrorRule:
+    """The meaning of an HTTP error status when the provider's code says no more.
+
+    Providers override this per code (and Plivo per status); it is the answer
+    for a code their tables do not list.
+
+    Args:
+        http_status: The response's HTTP status.
+
+    Returns:
+        The exception class and retry category the status alone implies.
+    """
+    if http_status == 401:
+        return ErrorRule(AuthenticationError, "never")
+    if http_status == 404:
+        return ErrorRule(NotFound, "never")
+    if http_status == 429:
+        return ErrorRule(RateLimited, "throttled")
+    if http_status >= 500:
+        # Without the provider documenting otherwise, a 5xx may have been
+        # processed: a send that got one may be out.
+        return ErrorRule(ProviderUnavailable, "ambiguous")
+    return ErrorRule(ProviderError, "never")
+
+
+# -- throughput -----------------------------------------------------------------
+
+
+class Throughput(NamedTuple):
+    """A provider's documented sending rate, as plain numbers.
+
+    ``smskit.RateLimit.preset`` turns each provider's table of these into a
+    `smskit.RateLimit` (same field names and meanings).
+
+    Attributes:
+        rate: Tokens per second.
+        burst: The bucket's size.
+        per: ``"account"`` or ``"sender"``: who shares one bucket.
+        cost: ``"message"`` or ``"segment"``: what one token pays for.
+    """
+
+    rate: float
+    burst: float
+    per: Literal["account", "sender"]
+    cost: Literal["message", "segment"]
+
+
+# -- times and numbers ----------------------------------------------------------
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` converted to UTC (a naive ``moment`` is taken as local time)."""
+    return moment.astimezone(dt.timezone.utc)
+
+
+def _ascii_digits(text: str) -> bool:
+    # str.isdigit() is also true for "²" and "٣", which int() or E.164 refuse.
+    return text.isascii() and text.isdigit()
+
+
+def digits_only(number: str) -> str:
+    """An E.164 number the way Vonage and Plivo write it: without the ``+``.
+
+    Anything else (an alphanumeric sender, a short code) is returned as it is.
+    """
+    return number[1:] if number.startswith("+") else number
+
+
+def from_digits(number: str) -> str:
+    """A number written as Vonage and Plivo write it, back in E.164.
+
+    ``"14155550100"`` and ``"0014155550100"`` become ``"+14155550100"``;
+    spaces are ignored. Anything that is not all ASCII digits (an alphanumeric
+    sender, a typo) is returned without its spaces and otherwise unchanged,
+    for the caller to judge.
+    """
+    text = number.strip().replace(" ", "")
+    if text.startswith("+"):
+        return text
+    if text.startswith("00") and _ascii_digits(text[2:]):
+        return "+" + text[2:]
+    return "+" + text if _ascii_digits(text) else text
+
+
+# -- signing --------------------------------------------------------------------
+
+SignatureParams = Mapping[str, "str | Sequence[str]"]
+"""Request parameters: each name with one value or a sequence of values."""
+
+
+def param_values(value: str | Sequence[str]) -> list[str]:
+    """The values of one parameter, as a list (one value or several)."""
+    return [value] if isinstance(value, str) else list(value)
+
+
+def b64_hmac(key: str, message: str, digest: str) -> str:
+    """``base64(HMAC-<digest>(key, message))``, both texts taken as UTF-8."""
+    mac = hmac.new(key.encode("utf-8"), message.encode("utf-8"), digest)
+    return base64.b64encode(mac.digest()).decode("ascii")

@@ -1,9 +1,13 @@
 """The sandbox's magic numbers: recipients and senders with scripted fates.
 
-The first group copies Twilio's test credentials, so code written against
-them behaves the same in the sandbox. The second group is smskit's own, for
-outcomes Twilio's test numbers cannot show (delivery failures, throttling,
-ambiguous failures).
+The first group of numbers copies Twilio's test credentials, so code written
+against them behaves the same in the sandbox. The second group is smskit's
+own, for outcomes Twilio's test numbers cannot show (delivery failures,
+throttling, ambiguous failures).
+
+The sandbox speaks no provider's codes: its refusals (`Rejection`) and its
+delivery errors (`DeliveryError`) have neutral names. The local emulator's
+Twilio, Vonage and Plivo dialects each map them to their provider's codes.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from smskit._models import Status
 __all__ = [
     "MAGIC_RECIPIENTS",
     "MAGIC_SENDERS",
+    "DeliveryError",
     "Fate",
     "Rejection",
     "SandboxFault",
@@ -24,47 +29,55 @@ __all__ = [
 
 
 class Rejection(enum.Enum):
-    """Why the sandbox refuses a send, with the Twilio code it mirrors."""
+    """Why the sandbox refuses a request: its code, HTTP status and text."""
 
-    INVALID_TO = ("invalid_to", 400, 21211, "the 'to' number is invalid")
-    INVALID_FROM = ("invalid_from", 400, 21212, "the 'from' number is invalid")
+    INVALID_TO = ("invalid_to", 400, "the 'to' number is invalid")
+    INVALID_FROM = ("invalid_from", 400, "the 'from' number is invalid")
     SENDER_NOT_OWNED = (
         "sender_not_owned",
         400,
-        21606,
         "the 'from' number is not a message-capable number of this account",
     )
-    QUEUE_FULL = ("queue_full", 400, 21611, "the sender's outgoing queue is full")
-    CANNOT_ROUTE = ("cannot_route", 400, 21612, "the 'to' number cannot be reached")
-    NO_PERMISSION = (
-        "no_geo_permission",
-        400,
-        21408,
-        "sending to this region is not enabled",
-    )
-    OPTED_OUT = (
-        "opted_out",
-        400,
-        21610,
-        "the recipient has opted out (replied STOP)",
-    )
-    NOT_MOBILE = ("not_mobile", 400, 21614, "the 'to' number cannot receive SMS")
-    MISSING_BODY = ("missing_body", 400, 21602, "'body' must be a non-empty string")
-    BODY_TOO_LONG = ("body_too_long", 400, 21617, "'body' exceeds 1600 characters")
+    QUEUE_FULL = ("queue_full", 400, "the sender's outgoing queue is full")
+    CANNOT_ROUTE = ("cannot_route", 400, "the 'to' number cannot be reached")
+    NO_PERMISSION = ("no_geo_permission", 400, "sending to this region is not enabled")
+    OPTED_OUT = ("opted_out", 400, "the recipient has opted out (replied STOP)")
+    NOT_MOBILE = ("not_mobile", 400, "the 'to' number cannot receive SMS")
+    MISSING_BODY = ("missing_body", 400, "'body' must be a non-empty string")
+    BODY_TOO_LONG = ("body_too_long", 400, "'body' exceeds 1600 characters")
     NOT_CANCELABLE = (
         "not_cancelable",
         400,
-        30409,
         "only a scheduled message can be canceled",
     )
 
-    def __init__(
-        self, code: str, http_status: int, twilio_code: int, text: str
-    ) -> None:
+    def __init__(self, code: str, http_status: int, text: str) -> None:
         self.code = code
         self.http_status = http_status
-        self.twilio_code = twilio_code
         self.text = text
+
+
+class DeliveryError(enum.Enum):
+    """Why a message the sandbox accepted was not delivered.
+
+    The value is the ``error_code`` the sandbox reports with the failed
+    status. A scripted fate may carry any other code; it is reported as given.
+    """
+
+    UNREACHABLE = "unreachable"
+    """The handset is off or out of coverage; a later try may work."""
+    BLOCKED = "blocked"
+    """The recipient or the carrier blocks messages from this sender."""
+    UNKNOWN_NUMBER = "unknown_number"
+    """The number is unknown or no longer in service."""
+    NO_ROUTE = "no_route"
+    """A landline, or a carrier the message cannot reach."""
+    FILTERED = "filtered"
+    """The carrier filtered it (spam, compliance)."""
+    EXPIRED = "expired"
+    """The validity period ran out before delivery."""
+    UNKNOWN = "unknown"
+    """The carrier gave no reason."""
 
 
 class SandboxFault(enum.Enum):
@@ -113,10 +126,18 @@ MAGIC_RECIPIENTS: dict[str, Rejection | Fate | SandboxFault] = {
     "+15005550004": Rejection.OPTED_OUT,
     "+15005550009": Rejection.NOT_MOBILE,
     # smskit's own.
-    "+15005550010": Fate(final=Status.UNDELIVERED, error_code="30003"),
-    "+15005550011": Fate(final=Status.FAILED, error_code="30008", sent_after=0.5),
-    "+15005550012": Fate(final=Status.EXPIRED, error_code="30036", final_after=60.0),
-    "+15005550013": Fate(final=Status.REJECTED, error_code="30007"),
+    "+15005550010": Fate(
+        final=Status.UNDELIVERED, error_code=DeliveryError.UNREACHABLE.value
+    ),
+    "+15005550011": Fate(
+        final=Status.FAILED, error_code=DeliveryError.UNKNOWN.value, sent_after=0.5
+    ),
+    "+15005550012": Fate(
+        final=Status.EXPIRED, error_code=DeliveryError.EXPIRED.value, final_after=60.0
+    ),
+    "+15005550013": Fate(
+        final=Status.REJECTED, error_code=DeliveryError.FILTERED.value
+    ),
     "+15005550014": Fate(sent_after=30.0, final_after=120.0),  # slow carrier
     "+15005550020": SandboxFault.RATE_LIMITED,
     "+15005550021": SandboxFault.UNAVAILABLE,
