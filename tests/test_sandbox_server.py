@@ -22,6 +22,7 @@ from smskit.providers import Sandbox
 from smskit.providers.sandbox._server import API_KEY, BASE_URL
 from smskit.providers.sandbox._state import (
     PRICE_PER_SEGMENT,
+    Listing,
     SandboxRejected,
     SandboxState,
 )
@@ -91,6 +92,7 @@ class TestRoutes:
             ("GET", "/messages"),
             ("GET", "/balance"),
             ("POST", "/messages/SB1/cancel"),
+            ("POST", "/messages/batch"),
         ],
     )
     def test_every_new_route_wants_the_key(
@@ -110,6 +112,9 @@ class TestRoutes:
             ("POST", "/messages/SB1/cancel/again"),
             ("POST", "/messages//cancel"),
             ("GET", "/balance/"),
+            ("GET", "/messages/batch"),
+            ("PUT", "/messages/batch"),
+            ("POST", "/messages/batch/"),
         ],
     )
     def test_other_routes_are_not_found(
@@ -623,14 +628,14 @@ class TestFaults:
 class TestStatePage:
     def test_page_size_below_one_is_a_programming_error(self) -> None:
         with pytest.raises(ValueError, match="at least 1"):
-            SandboxState(start=T0).page(page_size=0)
+            Listing(page_size=0)
 
     def test_paging_changes_nothing(self) -> None:
         state = SandboxState(start=T0)
         for _ in range(3):
             state.submit(to=TO, body="hi")
         before = [(r.id, r.status, r.updated_at) for r in state.records()]
-        page = state.page(page_size=1)
+        page = state.page(Listing(page_size=1))
         assert page.next_after == page.records[0].position
         assert before == [(r.id, r.status, r.updated_at) for r in state.records()]
 
@@ -640,3 +645,336 @@ class TestStatePage:
         assert sorted(ids) == ids
         again = SandboxState(seed=9, start=T0)
         assert ids == [again.submit(to=TO, body="hi").id for _ in range(20)]
+
+
+class TestSendFieldTypes:
+    @pytest.mark.parametrize(
+        ("field", "code"),
+        [
+            ("from", "invalid_from"),
+            ("client_ref", "invalid_client_ref"),
+            ("status_callback", "invalid_status_callback"),
+        ],
+    )
+    @pytest.mark.parametrize("value", [["+14155550100"], 5, {"a": 1}, True])
+    def test_a_non_string_is_refused_and_nothing_is_sent(
+        self, http: httpx.Client, sandbox: Sandbox, field: str, code: str, value: object
+    ) -> None:
+        response = http.post("/messages", json={"to": TO, "body": "hi", field: value})
+        assert (400, code) == error_of(response)
+        assert [] == sandbox.state.records()
+
+    def test_null_counts_as_absent(self, http: httpx.Client) -> None:
+        created = send(http, **{"from": None, "client_ref": None})
+        assert (SENDER, None) == (created["from"], created["client_ref"])
+
+
+def batch(http: httpx.Client, to: object, **fields: Any) -> httpx.Response:
+    """POST /messages/batch with a body of "hi" unless ``fields`` say otherwise."""
+    return http.post("/messages/batch", json={"to": to, "body": "hi", **fields})
+
+
+def results_of(response: httpx.Response) -> list[dict[str, Any]]:
+    assert 200 == response.status_code, response.text
+    results: list[dict[str, Any]] = response.json()["results"]
+    return results
+
+
+OPTED_OUT = "+15005550004"  # a magic recipient: refused as opted out
+UNROUTABLE = "+15005550002"  # a magic recipient: refused as unreachable
+
+
+class TestBatch:
+    def test_one_message_per_recipient_in_order(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        results = results_of(batch(http, [OTHER, TO]))
+        assert [OTHER, TO] == [entry["to"] for entry in results]
+        assert [OTHER, TO] == [entry["message"]["to"] for entry in results]
+        for entry in results:
+            assert {"to", "message"} == set(entry)
+            fetched = http.get(f"/messages/{entry['message']['id']}")
+            assert entry["message"] == fetched.json()
+        assert 2 == len(sandbox.state.records())
+
+    def test_mixed_accepted_and_refused_recipients(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        stopped = "+14155552673"
+        sandbox.receive(from_=stopped, body="STOP")
+        to = [TO, OPTED_OUT, "0044 20 7946", UNROUTABLE, stopped, OTHER]
+        results = results_of(batch(http, to))
+        assert to == [entry["to"] for entry in results]
+        outcomes = [
+            entry["message"]["status"] if "message" in entry else entry["error"]["code"]
+            for entry in results
+        ]
+        assert [
+            "queued",
+            "opted_out",
+            "invalid_to",
+            "cannot_route",
+            "opted_out",
+            "queued",
+        ] == outcomes
+        for entry in results:
+            if "error" in entry:
+                assert {"to", "error"} == set(entry)
+                assert {"code", "message"} == set(entry["error"])
+                assert entry["error"]["message"]
+        sent = {record.to for record in sandbox.state.records()}
+        assert {TO, OTHER} == sent
+
+    def test_each_refusal_matches_the_single_send(self, http: httpx.Client) -> None:
+        for number in (OPTED_OUT, "12345", UNROUTABLE, "+15005550003"):
+            single = http.post("/messages", json={"to": number, "body": "hi"})
+            (entry,) = results_of(batch(http, [number]))
+            assert single.json()["error"]["code"] == entry["error"]["code"]
+            assert single.json()["error"]["message"] == entry["error"]["message"]
+
+    def test_every_recipient_refused_is_still_a_200(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        results = results_of(batch(http, [OPTED_OUT, UNROUTABLE]))
+        assert all("error" in entry for entry in results)
+        assert [] == sandbox.state.records()
+
+    def test_a_recipient_given_twice_gets_two_messages(
+        self, http: httpx.Client
+    ) -> None:
+        results = results_of(batch(http, [TO, TO]))
+        first, second = (entry["message"]["id"] for entry in results)
+        assert first != second
+
+    def test_every_field_reaches_every_message(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        fields = {
+            "body": TWO_SEGMENTS,
+            "from": OTHER_SENDER,
+            "client_ref": "order-7",
+            "status_callback": "https://example.com/status",
+            "send_at": "2026-06-01T15:00:00+02:00",
+            "options": {"tag": "campaign", "parts": True},
+            "smart_encoded": True,
+        }
+        results = results_of(batch(http, [TO, OTHER], **fields))
+        for entry in results:
+            message = entry["message"]
+            assert (
+                TWO_SEGMENTS,
+                OTHER_SENDER,
+                "order-7",
+                "scheduled",
+                LATER,
+                "campaign",
+                True,
+                2,
+            ) == (
+                message["body"],
+                message["from"],
+                message["client_ref"],
+                message["status"],
+                message["scheduled_at"],
+                message["tag"],
+                message["smart_encoded"],
+                message["segments"],
+            )
+            assert [f"{message['id']}-1", f"{message['id']}-2"] == message["part_ids"]
+            record = sandbox.state.get(message["id"])
+            assert record is not None
+            assert "https://example.com/status" == record.status_callback
+
+    def test_validity_applies_to_every_message(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        slow = "+15005550014"  # delivered after 120 s
+        results_of(batch(http, [slow, slow], validity=60))
+        sandbox.advance()
+        assert ["expired", "expired"] == [
+            record.status.value for record in sandbox.state.records()
+        ]
+
+    def test_every_message_of_a_batch_is_created_at_one_moment(
+        self, http: httpx.Client
+    ) -> None:
+        results = results_of(batch(http, [TO, OTHER, TO]))
+        assert {T0.isoformat()} == {entry["message"]["created_at"] for entry in results}
+
+    def test_a_hundred_recipients_fit(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        to = [f"+1415555{n:04d}" for n in range(100)]
+        results = results_of(batch(http, to))
+        assert to == [entry["message"]["to"] for entry in results]
+        assert 100 == len(sandbox.state.records())
+
+    def test_a_hundred_and_one_are_too_many(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        response = batch(http, [TO] * 101)
+        assert (400, "too_many_recipients") == error_of(response)
+        assert "101" in response.json()["error"]["message"]
+        assert [] == sandbox.state.records()
+
+    @pytest.mark.parametrize("to", [None, []])
+    def test_no_recipient_is_missing_to(
+        self, http: httpx.Client, sandbox: Sandbox, to: object
+    ) -> None:
+        assert (400, "missing_to") == error_of(batch(http, to))
+        response = http.post("/messages/batch", json={"body": "hi"})
+        assert (400, "missing_to") == error_of(response)
+        assert [] == sandbox.state.records()
+
+    @pytest.mark.parametrize(
+        "to", [TO, "", {"to": TO}, 5, [TO, 5], [TO, None], [[TO]], [TO] * 99 + [1]]
+    )
+    def test_to_that_is_not_a_list_of_strings_refuses_the_batch(
+        self, http: httpx.Client, sandbox: Sandbox, to: object
+    ) -> None:
+        response = batch(http, to)
+        assert (400, "invalid_to") == error_of(response)
+        assert [] == sandbox.state.records()
+
+    def test_a_non_string_recipient_is_named_by_position_not_value(
+        self, http: httpx.Client
+    ) -> None:
+        response = batch(http, [TO, 14155552672])
+        message = response.json()["error"]["message"]
+        assert "'to'[1]" in message
+        assert "14155552672" not in message
+
+    @pytest.mark.parametrize(
+        ("fields", "expected"),
+        [
+            ({"body": ""}, (400, "missing_body")),
+            ({"body": None}, (400, "missing_body")),
+            ({"body": "x" * 1601}, (400, "body_too_long")),
+            ({"from": "+15005550001"}, (400, "invalid_from")),
+            ({"from": "+15005550007"}, (400, "sender_not_owned")),
+            ({"from": 7}, (400, "invalid_from")),
+            ({"client_ref": 7}, (400, "invalid_client_ref")),
+            ({"validity": -1}, (400, "invalid_validity")),
+            ({"send_at": "2026-06-01T13:00:00"}, (400, "invalid_send_at")),
+            ({"options": {"priority": "high"}}, (400, "unknown_option")),
+            ({"options": {"parts": "yes"}}, (400, "invalid_option")),
+            ({"smart_encoded": "yes"}, (400, "invalid_smart_encoded")),
+        ],
+    )
+    def test_a_problem_of_the_whole_request_sends_nothing(
+        self,
+        http: httpx.Client,
+        sandbox: Sandbox,
+        fields: dict[str, Any],
+        expected: tuple[int, str],
+    ) -> None:
+        # A refused recipient in the list does not change the answer's shape.
+        response = batch(http, [TO, OPTED_OUT], **fields)
+        assert expected == error_of(response)
+        assert [] == sandbox.state.records()
+
+    @pytest.mark.parametrize("content", [b"not json", b"[]", b'"+14155552671"'])
+    def test_a_body_that_is_not_a_json_object(
+        self, http: httpx.Client, sandbox: Sandbox, content: bytes
+    ) -> None:
+        response = http.post("/messages/batch", content=content)
+        assert (400, "invalid_json") == error_of(response)
+        assert [] == sandbox.state.records()
+
+    def test_the_state_checks_body_and_sender_once_for_all(self) -> None:
+        state = SandboxState(start=T0)
+        with pytest.raises(SandboxRejected) as refused:
+            state.submit_batch(to=[TO, "bad"], body="hi", sender="+15005550008")
+        assert "queue_full" == refused.value.rejection.code
+        assert [] == state.records()
+
+
+class TestBatchFaults:
+    @pytest.mark.parametrize(
+        ("fault", "expected"),
+        [
+            ("rate_limited", (429, "rate_limited")),
+            ("unavailable", (503, "unavailable")),
+        ],
+    )
+    def test_a_refused_batch_sends_nothing(
+        self,
+        http: httpx.Client,
+        sandbox: Sandbox,
+        fault: str,
+        expected: tuple[int, str],
+    ) -> None:
+        sandbox.inject(fault)
+        assert expected == error_of(batch(http, [TO, OTHER]))
+        assert [] == sandbox.state.records()
+        assert 2 == len(results_of(batch(http, [TO, OTHER])))  # the rule is spent
+
+    def test_a_connect_error_sends_nothing(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        sandbox.inject("connect_error")
+        with pytest.raises(httpx.ConnectError):
+            batch(http, [TO, OTHER])
+        assert [] == sandbox.state.records()
+
+    def test_a_server_error_comes_after_every_recipient_was_processed(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        sandbox.inject("server_error")
+        assert (500, "internal") == error_of(batch(http, [TO, OPTED_OUT, OTHER]))
+        assert [TO, OTHER] == [record.to for record in sandbox.state.records()]
+
+    def test_a_read_timeout_comes_after_every_recipient_was_processed(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        sandbox.inject("read_timeout")
+        with pytest.raises(httpx.ReadTimeout):
+            batch(http, [TO, OPTED_OUT, OTHER])
+        assert [TO, OTHER] == [record.to for record in sandbox.state.records()]
+
+    def test_latency_past_the_timeout_is_a_read_timeout_after_sending(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        sandbox.inject("latency", latency=10)
+        with pytest.raises(httpx.ReadTimeout):
+            http.post("/messages/batch", json={"to": [TO], "body": "hi"}, timeout=5)
+        assert [TO] == [record.to for record in sandbox.state.records()]
+
+    def test_a_fault_hits_a_malformed_batch_before_it_is_read(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        sandbox.inject("unavailable")
+        assert (503, "unavailable") == error_of(batch(http, []))
+
+    def test_a_rule_for_one_recipient_spares_batches(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        sandbox.inject("unavailable", to=TO)
+        assert 1 == len(results_of(batch(http, [TO])))
+        assert (503, "unavailable") == error_of(
+            http.post("/messages", json={"to": TO, "body": "hi"})
+        )
+
+
+class TestOutboxMessage:
+    def test_a_message_in_parts_carries_every_part_id(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        created = send(http, body=TWO_SEGMENTS, options={"parts": True})
+        sandbox.advance()
+        (message,) = sandbox.outbox
+        assert tuple(created["part_ids"]) == message.part_ids
+        assert ("delivered",) * 2 == tuple(s.value for s in message.part_statuses)
+
+    def test_a_message_not_in_parts_has_none(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        send(http, body=TWO_SEGMENTS)
+        assert () == sandbox.outbox[0].part_ids
+
+    def test_smart_encoded_is_carried(
+        self, http: httpx.Client, sandbox: Sandbox
+    ) -> None:
+        send(http, smart_encoded=True)
+        send(http)
+        assert [True, False] == [message.smart_encoded for message in sandbox.outbox]

@@ -7,11 +7,7 @@ retries and all.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import hmac
-import json
-import math
 import random
 import re
 import threading
@@ -21,29 +17,33 @@ import attrs
 import httpx
 
 from smskit.providers.sandbox._magic import MAGIC_RECIPIENTS, SandboxFault
-from smskit.providers.sandbox._state import (
-    CURRENCY,
-    Position,
-    SandboxRecord,
-    SandboxRejected,
-    SandboxState,
+from smskit.providers.sandbox._record import CURRENCY, SandboxRecord, SandboxRejected
+from smskit.providers.sandbox._wire import (
+    MESSAGE_ID,
+    Invalid,
+    batch_recipients,
+    error_response,
+    json_object,
+    list_query,
+    page_token,
+    send_fields,
+    text,
 )
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable
+
+    from smskit.providers.sandbox._state import SandboxState
 
 __all__ = ["API_KEY", "BASE_URL", "FaultRule", "SandboxServer", "record_json"]
 
 BASE_URL = "https://sandbox.smskit.invalid/v1"
 API_KEY = "sandbox-key"
 
-_MESSAGE_ID = re.compile(r"[A-Za-z0-9]+")
 _MESSAGE_PATH = re.compile(
-    rf"/v1/messages/(?P<id>{_MESSAGE_ID.pattern})(?P<cancel>/cancel)?"
+    rf"/v1/messages/(?P<id>{MESSAGE_ID.pattern})(?P<cancel>/cancel)?"
 )
-_OPTIONS = frozenset({"tag", "parts"})
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 1000
 # Magic recipients whose fault hits every other request, so a retry succeeds.
 _ALTERNATING = frozenset({SandboxFault.RATE_LIMITED, SandboxFault.UNAVAILABLE})
 
@@ -56,7 +56,8 @@ class FaultRule:
         fault: What goes wrong.
         times: How many more requests it hits (``None``: no limit).
         rate: The chance it hits a matching request (1.0: always).
-        to: Only sends to this recipient (``None``: every request).
+        to: Only single sends to this recipient and cancels of its messages,
+            never a batch (``None``: every request).
         retry_after: Seconds for ``Retry-After`` on a 429.
         latency: Seconds the answer takes, for ``LATENCY``.
     """
@@ -87,10 +88,14 @@ class SandboxServer:
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Answer one request (the `httpx.MockTransport` handler)."""
         if not _authorized(request):
-            return _error(401, "unauthorized", "missing or wrong sandbox API key")
+            return error_response(
+                401, "unauthorized", "missing or wrong sandbox API key"
+            )
         method, path = request.method, request.url.path
         if path == "/v1/messages" and method == "POST":
             return self._create(request)
+        if path == "/v1/messages/batch" and method == "POST":
+            return self._batch(request)
         if path == "/v1/messages" and method == "GET":
             params = request.url.params
             return self._with_faults(request, None, lambda: self._list(params))
@@ -101,15 +106,13 @@ class SandboxServer:
             return self._with_faults(request, None, lambda: self._fetch(match["id"]))
         if match and match["cancel"] and method == "POST":
             return self._cancel_request(request, match["id"])
-        return _error(404, "not_found", f"no route for {method} {path}")
+        return error_response(404, "not_found", f"no route for {method} {path}")
 
     def _create(self, request: httpx.Request) -> httpx.Response:
         try:
-            payload = json.loads(request.content)
-        except ValueError:
-            return _error(400, "invalid_json", "request body is not JSON")
-        if not isinstance(payload, dict):
-            return _error(400, "invalid_json", "request body must be a JSON object")
+            payload = json_object(request.content)
+        except Invalid as invalid:
+            return invalid.response()
         to = payload.get("to")
         return self._with_faults(
             request, to if isinstance(to, str) else None, lambda: self._accept(payload)
@@ -117,36 +120,52 @@ class SandboxServer:
 
     def _accept(self, payload: dict[str, Any]) -> httpx.Response:
         try:
-            extras = _send_extras(payload)
-        except _Invalid as invalid:
+            fields = send_fields(payload)
+        except Invalid as invalid:
             return invalid.response()
         try:
-            record = self.state.submit(
-                to=_text(payload.get("to")),
-                body=_text(payload.get("body")),
-                sender=payload.get("from"),
-                client_ref=payload.get("client_ref"),
-                status_callback=payload.get("status_callback"),
-                **extras,
-            )
+            record = self.state.submit(to=text(payload.get("to")), **fields)
         except SandboxRejected as refused:
-            rejection = refused.rejection
-            return _error(rejection.http_status, rejection.code, refused.detail)
+            return _refusal(refused)
         return httpx.Response(201, json=record_json(record))
+
+    def _batch(self, request: httpx.Request) -> httpx.Response:
+        try:
+            payload = json_object(request.content)
+        except Invalid as invalid:
+            return invalid.response()
+        # Faults hit the batch as a whole, not the rules of one recipient.
+        return self._with_faults(request, None, lambda: self._accept_batch(payload))
+
+    def _accept_batch(self, payload: dict[str, Any]) -> httpx.Response:
+        try:
+            recipients = batch_recipients(payload)
+            fields = send_fields(payload)
+        except Invalid as invalid:
+            return invalid.response()
+        try:
+            outcomes = self.state.submit_batch(to=recipients, **fields)
+        except SandboxRejected as refused:  # the body or the sender: nothing sent
+            return _refusal(refused)
+        results = [
+            _batch_result(to, outcome)
+            for to, outcome in zip(recipients, outcomes, strict=True)
+        ]
+        return httpx.Response(200, json={"results": results})
 
     def _fetch(self, message_id: str) -> httpx.Response:
         record = self.state.get(message_id)
         if record is None:
-            return _error(404, "not_found", f"no message {message_id}")
+            return error_response(404, "not_found", f"no message {message_id}")
         return httpx.Response(200, json=record_json(record))
 
     def _list(self, params: httpx.QueryParams) -> httpx.Response:
         try:
-            query = _list_query(params)
-        except _Invalid as invalid:
+            listing = list_query(params)
+        except Invalid as invalid:
             return invalid.response()
-        page = self.state.page(**query)
-        token = None if page.next_after is None else _token(page.next_after)
+        page = self.state.page(listing)
+        token = None if page.next_after is None else page_token(page.next_after)
         messages = [record_json(record) for record in page.records]
         return httpx.Response(
             200, json={"messages": messages, "next_page_token": token}
@@ -166,14 +185,14 @@ class SandboxServer:
         except SandboxRejected:
             current = self.state.get(message_id)
             status = "unknown" if current is None else current.status.value
-            return _error(
+            return error_response(
                 409,
                 "not_cancelable",
                 f"message {message_id} is {status}; only a scheduled message "
                 "can be canceled",
             )
         if record is None:
-            return _error(404, "not_found", f"no message {message_id}")
+            return error_response(404, "not_found", f"no message {message_id}")
         return httpx.Response(200, json=record_json(record))
 
     def _balance(self) -> httpx.Response:
@@ -195,11 +214,11 @@ class SandboxServer:
             raise httpx.ConnectError("sandbox: connection refused", request=request)
         if fault is SandboxFault.RATE_LIMITED:
             retry_after = f"{rule.retry_after:g}"
-            response = _error(429, "rate_limited", "too many requests")
+            response = error_response(429, "rate_limited", "too many requests")
             response.headers["Retry-After"] = retry_after
             return response
         if fault is SandboxFault.UNAVAILABLE:
-            return _error(
+            return error_response(
                 503, "unavailable", "try again; the request was not processed"
             )
         accepted = answer()
@@ -208,7 +227,7 @@ class SandboxServer:
                 self.state.advance(rule.latency)
                 return accepted
         elif fault is SandboxFault.SERVER_ERROR:
-            return _error(
+            return error_response(
                 500, "internal", f"internal error (after {accepted.status_code})"
             )
         raise httpx.ReadTimeout("sandbox: no answer in time", request=request)
@@ -254,145 +273,17 @@ def record_json(record: SandboxRecord) -> dict[str, Any]:
     }
 
 
-class _Invalid(Exception):
-    """A request the sandbox refuses with a 400 before touching its state."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def response(self) -> httpx.Response:
-        return _error(400, self.code, self.message)
+def _batch_result(to: str, outcome: SandboxRecord | SandboxRejected) -> dict[str, Any]:
+    """One recipient's entry in a batch's answer: its message or its refusal."""
+    if isinstance(outcome, SandboxRejected):
+        error = {"code": outcome.rejection.code, "message": outcome.detail}
+        return {"to": to, "error": error}
+    return {"to": to, "message": record_json(outcome)}
 
 
-def _send_extras(payload: dict[str, Any]) -> dict[str, Any]:
-    """`SandboxState.submit`'s keyword arguments beyond the basics.
-
-    Raises:
-        _Invalid: ``validity``, ``send_at``, ``options`` or ``smart_encoded``
-            is malformed, or ``options`` names a key the sandbox lacks.
-    """
-    validity = payload.get("validity")
-    if validity is not None and _seconds(validity) is None:
-        raise _Invalid("invalid_validity", "'validity' must be seconds > 0")
-    send_at = payload.get("send_at")
-    moment = None if send_at is None else _moment(send_at)
-    if send_at is not None and moment is None:
-        raise _Invalid(
-            "invalid_send_at", "'send_at' must be an ISO 8601 time with an offset"
-        )
-    smart = payload.get("smart_encoded", False)
-    if not isinstance(smart, bool):
-        raise _Invalid("invalid_smart_encoded", "'smart_encoded' must be a boolean")
-    return {
-        "validity": _seconds(validity),
-        "send_at": moment,
-        "smart_encoded": smart,
-        **_options(payload.get("options")),
-    }
-
-
-def _options(options: object) -> dict[str, Any]:
-    """The provider-specific ``options`` as `SandboxState.submit` arguments."""
-    if options is None:
-        return {}
-    if not isinstance(options, dict):
-        raise _Invalid("invalid_option", "'options' must be a JSON object")
-    unknown = sorted(set(options) - _OPTIONS)
-    if unknown:
-        known = ", ".join(sorted(_OPTIONS))
-        raise _Invalid(
-            "unknown_option",
-            f"unknown option {unknown[0]!r}; the sandbox knows {known}",
-        )
-    tag, parts = options.get("tag"), options.get("parts", False)
-    if tag is not None and not isinstance(tag, str):
-        raise _Invalid("invalid_option", "option 'tag' must be a string")
-    if not isinstance(parts, bool):
-        raise _Invalid("invalid_option", "option 'parts' must be a boolean")
-    return {"tag": tag, "parts": parts}
-
-
-def _list_query(params: httpx.QueryParams) -> dict[str, Any]:
-    """`SandboxState.page`'s arguments from a listing's query string.
-
-    An empty parameter counts as absent.
-
-    Raises:
-        _Invalid: A time, the page size or the page token is malformed.
-    """
-    query: dict[str, Any] = {
-        "to": params.get("to") or None,
-        "sender": params.get("from") or None,
-        "page_size": _page_size(params.get("page_size") or None),
-    }
-    for name in ("sent_after", "sent_before"):
-        text = params.get(name) or None
-        query[name] = None if text is None else _moment(text)
-        if text is not None and query[name] is None:
-            raise _Invalid(
-                f"invalid_{name}", f"{name!r} must be an ISO 8601 time with an offset"
-            )
-    token = params.get("page_token") or None
-    query["after"] = None if token is None else _position(token)
-    return query
-
-
-def _page_size(text: str | None) -> int:
-    if text is None:
-        return DEFAULT_PAGE_SIZE
-    # ASCII digits only (int() would also take " 7", "+7", "1_0" and "٣"), and
-    # few of them, so a huge number is refused before int() works on it.
-    size = int(text) if re.fullmatch(r"[0-9]{1,7}", text) else 0
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise _Invalid(
-            "invalid_page_size",
-            f"'page_size' must be a whole number from 1 to {MAX_PAGE_SIZE}",
-        )
-    return size
-
-
-def _token(position: Position) -> str:
-    """An opaque page token for a listing's position."""
-    created_at, message_id = position
-    text = f"{created_at.isoformat()}|{message_id}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def _position(token: str) -> Position:
-    """The position a page token stands for.
-
-    Raises:
-        _Invalid: The token was not made by `_token`.
-    """
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        text = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
-    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
-        text = ""
-    created, _, message_id = text.partition("|")
-    moment = _moment(created)
-    if moment is None or _MESSAGE_ID.fullmatch(message_id) is None:
-        raise _Invalid("invalid_page_token", "'page_token' is not one this API gave")
-    return (moment, message_id)
-
-
-def _moment(value: object) -> dt.datetime | None:
-    """An ISO 8601 time with an offset, in UTC; ``None`` if it is not one."""
-    if not isinstance(value, str):
-        return None
-    text = value[:-1] + "+00:00" if value[-1:] in {"Z", "z"} else value
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.utcoffset() is None:
-        return None
-    try:
-        return moment.astimezone(dt.timezone.utc)
-    except OverflowError:  # e.g. year 1 at +01:00 is before datetime.min
-        return None
+def _refusal(refused: SandboxRejected) -> httpx.Response:
+    rejection = refused.rejection
+    return error_response(rejection.http_status, rejection.code, refused.detail)
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -411,25 +302,4 @@ def _authorized(request: httpx.Request) -> bool:
     given = request.headers.get("authorization", "")
     return hmac.compare_digest(
         given.encode("utf-8", "surrogatepass"), f"Bearer {API_KEY}".encode()
-    )
-
-
-def _seconds(value: object) -> float | None:
-    """A finite, positive number of seconds, or ``None``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        seconds = float(value)
-    except OverflowError:  # an integer beyond any float
-        return None
-    return seconds if math.isfinite(seconds) and seconds > 0 else None
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _error(status: int, code: str, message: str) -> httpx.Response:
-    return httpx.Response(
-        status, json={"error": {"code": code, "message": message, "status": status}}
     )

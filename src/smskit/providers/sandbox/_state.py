@@ -11,33 +11,51 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import random
-import re
 import threading
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from smskit import encoding
-from smskit._models import InboundMessage, Message, Status, StatusEvent
+from smskit._models import InboundMessage, Status, StatusEvent
 from smskit.providers.sandbox._magic import (
     DEFAULT_FATE,
     MAGIC_RECIPIENTS,
-    MAGIC_SENDERS,
     Fate,
     Rejection,
 )
+from smskit.providers.sandbox._record import (
+    CURRENCY,
+    DEFAULT_SENDER,
+    MAX_BODY_CHARACTERS,
+    Listing,
+    Position,
+    SandboxPage,
+    SandboxRecord,
+    SandboxRejected,
+    Step,
+    check_message,
+    due_steps,
+    is_e164,
+    later,
+    lifecycle,
+    part_ids_for,
+    within,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 __all__ = [
+    "CURRENCY",
+    "DEFAULT_SENDER",
+    "MAX_BODY_CHARACTERS",
+    "Listing",
     "OPT_IN_WORDS",
     "OPT_OUT_WORDS",
     "Position",
     "SandboxPage",
+    "SandboxRecord",
     "SandboxRejected",
     "SandboxState",
     "is_e164",
@@ -46,125 +64,11 @@ __all__ = [
 logger = logging.getLogger("smskit.sandbox")
 
 PRICE_PER_SEGMENT = Decimal("0.0075")
-CURRENCY = "USD"
-DEFAULT_SENDER = "+15005550006"
-MAX_BODY_CHARACTERS = 1600
 # Keywords carriers and providers treat as opt-out / opt-in (Twilio's list).
 OPT_OUT_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
-
-# ASCII digits only: \d would also accept "٣" and other scripts' digits.
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-# Sandbox time stops here rather than overflowing datetime (year 9999).
-_END_OF_TIME = dt.datetime.max.replace(tzinfo=dt.timezone.utc) - dt.timedelta(days=1)
-
-
-def is_e164(number: str) -> bool:
-    """Whether ``number`` has the E.164 shape the sandbox accepts as a recipient."""
-    return _E164.fullmatch(number) is not None
-
-
-def _later(moment: dt.datetime, seconds: float) -> dt.datetime:
-    """``moment`` plus ``seconds``, stopping at the end of the calendar.
-
-    Time never runs backwards: a negative ``seconds`` counts as zero.
-
-    Raises:
-        ValueError: ``seconds`` is NaN.
-    """
-    if math.isnan(seconds):
-        raise ValueError("a duration cannot be NaN")
-    seconds = max(seconds, 0.0)
-    room = (_END_OF_TIME - moment).total_seconds()
-    if seconds >= room:
-        return max(moment, _END_OF_TIME)
-    return moment + dt.timedelta(seconds=seconds)
-
-
-class SandboxRejected(Exception):
-    """Raised by `SandboxState.submit` when the send is refused."""
-
-    def __init__(self, rejection: Rejection, detail: str | None = None) -> None:
-        super().__init__(detail or rejection.text)
-        self.rejection = rejection
-        self.detail = detail or rejection.text
-
-
-@attrs.define(kw_only=True)
-class _Step:
-    due: dt.datetime
-    status: Status
-    error_code: str | None = None
-
-
-@attrs.define(kw_only=True)
-class SandboxRecord:
-    """The sandbox's mutable view of one outbound message."""
-
-    id: str
-    to: str
-    sender: str
-    body: str
-    status: Status
-    encoding: encoding.Encoding
-    segments: int
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    client_ref: str | None
-    status_callback: str | None
-    steps: list[_Step]
-    scheduled_at: dt.datetime | None = None
-    price: Decimal | None = None
-    error_code: str | None = None
-    tag: str | None = None
-    smart_encoded: bool = False
-    part_ids: tuple[str, ...] | None = None
-
-    @property
-    def position(self) -> Position:
-        """Where this record sits in a listing: newest first by this key."""
-        return (self.created_at, self.id)
-
-    def to_message(self) -> Message:
-        """Snapshot this record as an immutable `Message`."""
-        return Message(
-            id=self.id,
-            provider="sandbox",
-            to=self.to,
-            sender=self.sender,
-            body=self.body,
-            status=self.status,
-            raw_status=self.status.value,
-            encoding=self.encoding,
-            segments=self.segments,
-            created_at=self.created_at,
-            updated_at=self.updated_at,
-            client_ref=self.client_ref,
-            scheduled_at=self.scheduled_at,
-            price=self.price,
-            currency=CURRENCY if self.price is not None else None,
-            error_code=self.error_code,
-        )
-
-
-# A listing's sort key, (created_at, id): also where a page ends.
-Position = tuple[dt.datetime, str]
-
-
-@attrs.frozen(kw_only=True)
-class SandboxPage:
-    """One page of a listing.
-
-    Attributes:
-        records: The page's records, newest first.
-        next_after: The last record's position when more records follow
-            (pass it as ``after`` for the next page), else ``None``.
-    """
-
-    records: list[SandboxRecord]
-    next_after: Position | None
 
 
 class SandboxState:
@@ -214,15 +118,21 @@ class SandboxState:
         """
         with self._lock:
             if seconds is None:
-                target = max(self._due_times(), default=self._now)
+                target = max(
+                    (step.due for _, step in due_steps(self._records.values())),
+                    default=self._now,
+                )
             else:
-                target = _later(self._now, seconds)
+                target = later(self._now, seconds)
             return self.advance_to(target)
 
     def advance_to(self, moment: dt.datetime) -> list[StatusEvent]:
         """Move time to ``moment`` (never backwards) and apply what is due."""
         with self._lock:
-            happened = [self._apply(record, step) for record, step in self._due(moment)]
+            happened = [
+                self._apply(record, step)
+                for record, step in due_steps(self._records.values(), moment)
+            ]
             self._now = max(self._now, moment)
             self.events.extend(happened)
         for event in happened:
@@ -269,9 +179,9 @@ class SandboxState:
             self._check(to=to, body=body, sender=sender)
             info = encoding.analyze(body)
             start = self._now if send_at is None else max(send_at, self._now)
-            steps = self._lifecycle(_within(self._fate_for(to), validity), start)
+            steps = lifecycle(within(self._fate_for(to), validity), start)
             if send_at is not None:
-                steps.insert(0, _Step(due=start, status=Status.QUEUED))
+                steps.insert(0, Step(due=start, status=Status.QUEUED))
             message_id = self._new_id("SB")
             record = SandboxRecord(
                 id=message_id,
@@ -289,10 +199,46 @@ class SandboxState:
                 scheduled_at=send_at,
                 tag=tag,
                 smart_encoded=smart_encoded,
-                part_ids=_part_ids(message_id, info.segment_count) if parts else None,
+                part_ids=part_ids_for(message_id, info.segment_count)
+                if parts
+                else None,
             )
             self._records[record.id] = record
             return record
+
+    def submit_batch(
+        self, *, to: Sequence[str], body: str, sender: str | None = None, **fields: Any
+    ) -> list[SandboxRecord | SandboxRejected]:
+        """Accept one message for each recipient, all at the same moment.
+
+        The body and the sender are checked once for the whole batch; each
+        recipient is then accepted or refused on its own, as `submit` would.
+
+        Args:
+            to: The recipients, in order; a number given twice is sent twice.
+            body: The text.
+            sender: The sender; the sandbox's own number when ``None``.
+            **fields: `submit`'s other keyword arguments, the same for all.
+
+        Returns:
+            For each recipient, in order, its new record or why it was refused.
+
+        Raises:
+            SandboxRejected: The body or the sender is refused; nothing is sent.
+        """
+        with self._lock:  # held throughout: no time passes within a batch
+            check_message(body=body, sender=sender)
+            outcomes: list[SandboxRecord | SandboxRejected] = []
+            for recipient in to:
+                try:
+                    record = self.submit(
+                        to=recipient, body=body, sender=sender, **fields
+                    )
+                except SandboxRejected as refused:
+                    outcomes.append(refused)
+                else:
+                    outcomes.append(record)
+            return outcomes
 
     def cancel(
         self, message_id: str, *, idempotent: bool = False
@@ -322,7 +268,7 @@ class SandboxState:
             record.steps.clear()
             record.status = Status.CANCELED
             record.updated_at = self._now
-            event = self._event(record, error_code=None)
+            event = record.to_event(error_code=None)
             self.events.append(event)
         self._notify(event)
         return record
@@ -337,53 +283,16 @@ class SandboxState:
         with self._lock:
             return list(self._records.values())
 
-    def page(
-        self,
-        *,
-        to: str | None = None,
-        sender: str | None = None,
-        sent_after: dt.datetime | None = None,
-        sent_before: dt.datetime | None = None,
-        page_size: int = 50,
-        after: Position | None = None,
-    ) -> SandboxPage:
+    def page(self, listing: Listing | None = None) -> SandboxPage:
         """One page of outbound records, newest first; changes nothing.
 
-        Paging is by position, not offset: records created after the first
-        page sort before it, so they never shift or repeat later pages.
-
         Args:
-            to: Only records to this number.
-            sender: Only records from this number.
-            sent_after: Only records created at or after this moment.
-            sent_before: Only records created before this moment.
-            page_size: At most this many records (at least 1).
-            after: The previous page's `SandboxPage.next_after`.
-
-        Returns:
-            The page.
-
-        Raises:
-            ValueError: ``page_size`` is below 1.
+            listing: The filters, page size and position; `Listing()` if
+                ``None``.
         """
-        if page_size < 1:
-            raise ValueError(f"page_size must be at least 1, not {page_size}")
         with self._lock:
-            chosen = [
-                record
-                for record in self._records.values()
-                if (to is None or record.to == to)
-                and (sender is None or record.sender == sender)
-                and (sent_after is None or record.created_at >= sent_after)
-                and (sent_before is None or record.created_at < sent_before)
-                and (after is None or record.position < after)
-            ]
-        chosen.sort(key=lambda record: record.position, reverse=True)
-        records = chosen[:page_size]
-        more = len(chosen) > page_size
-        return SandboxPage(
-            records=records, next_after=records[-1].position if more else None
-        )
+            records = list(self._records.values())
+        return (listing or Listing()).page(records)
 
     @property
     def balance(self) -> Decimal:
@@ -438,13 +347,7 @@ class SandboxState:
     def _check(self, *, to: str, body: str, sender: str | None) -> None:
         if not is_e164(to):
             raise SandboxRejected(Rejection.INVALID_TO, f"'to' {to!r} is not E.164")
-        if not body:
-            raise SandboxRejected(Rejection.MISSING_BODY)
-        if len(body) > MAX_BODY_CHARACTERS:
-            raise SandboxRejected(Rejection.BODY_TOO_LONG)
-        sender_problem = MAGIC_SENDERS.get(sender or "")
-        if sender_problem is not None:
-            raise SandboxRejected(sender_problem)
+        check_message(body=body, sender=sender)
         magic = MAGIC_RECIPIENTS.get(to)
         if isinstance(magic, Rejection):
             raise SandboxRejected(magic)
@@ -458,38 +361,11 @@ class SandboxState:
         magic = MAGIC_RECIPIENTS.get(to)
         return magic if isinstance(magic, Fate) else DEFAULT_FATE
 
-    def _lifecycle(self, fate: Fate, at: dt.datetime) -> list[_Step]:
-        steps = []
-        if fate.final is not Status.FAILED:  # a failed message never reaches a carrier
-            sent_at = _later(at, fate.sent_after)
-            steps.append(_Step(due=sent_at, status=Status.SENT))
-        steps.append(
-            _Step(
-                due=_later(at, fate.final_after),
-                status=fate.final,
-                error_code=fate.error_code,
-            )
-        )
-        return steps
-
     def _new_id(self, prefix: str) -> str:
         self._issued += 1
         return f"{prefix}{self._issued:08x}{self._rng.getrandbits(96):024x}"
 
-    def _due_times(self) -> list[dt.datetime]:
-        return [step.due for record in self._records.values() for step in record.steps]
-
-    def _due(self, moment: dt.datetime) -> list[tuple[SandboxRecord, _Step]]:
-        due = [
-            (record, step)
-            for record in self._records.values()
-            for step in record.steps
-            if step.due <= moment
-        ]
-        # A stable sort keeps send order for steps due at the same moment.
-        return sorted(due, key=lambda item: item[1].due)
-
-    def _apply(self, record: SandboxRecord, step: _Step) -> StatusEvent:
+    def _apply(self, record: SandboxRecord, step: Step) -> StatusEvent:
         record.steps.remove(step)
         record.status = step.status
         record.updated_at = step.due
@@ -497,23 +373,7 @@ class SandboxState:
         if step.status is Status.SENT:  # carriers bill what they were handed
             record.price = PRICE_PER_SEGMENT * record.segments
             self._balance -= record.price
-        return self._event(record, error_code=step.error_code)
-
-    def _event(self, record: SandboxRecord, *, error_code: str | None) -> StatusEvent:
-        return StatusEvent(
-            message_id=record.id,
-            provider="sandbox",
-            status=record.status,
-            raw_status=record.status.value,
-            occurred_at=record.updated_at,
-            to=record.to,
-            sender=record.sender,
-            error_code=error_code,
-            client_ref=record.client_ref,
-            price=record.price,
-            currency=CURRENCY if record.price is not None else None,
-            raw=_event_payload(record),
-        )
+        return record.to_event(error_code=step.error_code)
 
     def _notify(self, item: StatusEvent | InboundMessage) -> None:
         """Tell every listener; one that fails is logged and the others still hear.
@@ -529,28 +389,3 @@ class SandboxState:
                     listener,
                     type(item).__name__,
                 )
-
-
-def _within(fate: Fate, validity: float | None) -> Fate:
-    """The fate of a message whose validity period may run out first."""
-    if validity is None or fate.final_after <= validity or fate.final is Status.FAILED:
-        return fate
-    return Fate(
-        final=Status.EXPIRED,
-        error_code="30036",
-        sent_after=min(fate.sent_after, validity),
-        final_after=validity,
-    )
-
-
-def _part_ids(message_id: str, segments: int) -> tuple[str, ...]:
-    return tuple(f"{message_id}-{n}" for n in range(1, segments + 1))
-
-
-def _event_payload(record: SandboxRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "status": record.status.value,
-        "error_code": record.error_code,
-        "updated_at": record.updated_at.isoformat(),
-    }
