@@ -202,7 +202,9 @@ class Sandbox:
                 becomes a read timeout when that exceeds the client's).
             times: How many requests it hits; ``None`` for every one.
             rate: The chance each matching request is hit (for flaky runs).
-            to: Only sends to this recipient; every request by default.
+            to: Only sends to this recipient (and cancels of its messages);
+                every request by default. A batch is hit only by rules
+                without ``to``.
             retry_after: The ``Retry-After`` seconds of a 429.
             latency: Seconds a ``"latency"`` answer takes.
 

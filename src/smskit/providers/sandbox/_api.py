@@ -18,6 +18,7 @@ from smskit._exceptions import (
     RejectedMessage,
 )
 from smskit._models import Balance, Message
+from smskit._redact import mask_phone
 from smskit.providers._common import path_id, read_json, retry_after_seconds
 from smskit.providers._protocol import (
     BatchResult,
@@ -64,6 +65,15 @@ _ERRORS: dict[str, type[ProviderError]] = {
     "not_cancelable": RejectedMessage,
     "missing_to": RejectedMessage,
     "too_many_recipients": RejectedMessage,
+    "invalid_validity": RejectedMessage,
+    "invalid_option": RejectedMessage,
+    "invalid_smart_encoded": RejectedMessage,
+    "invalid_client_ref": RejectedMessage,
+    "invalid_status_callback": RejectedMessage,
+    "invalid_page_size": RejectedMessage,
+    "invalid_page_token": RejectedMessage,
+    "invalid_sent_after": RejectedMessage,
+    "invalid_sent_before": RejectedMessage,
 }
 
 
@@ -128,7 +138,8 @@ def _batch_result(recipient: str, item: object) -> BatchResult:
     detail = item.get("error") if isinstance(item, dict) else None
     detail = detail if isinstance(detail, dict) else {}
     code = str(detail.get("code", "unknown"))
-    text = f"sandbox: {detail.get('message', 'refused')} ({recipient})"
+    # The number stays out of the text, which may reach logs; the result has it.
+    text = f"sandbox: {detail.get('message', 'refused')} ({mask_phone(recipient)})"
     error = _ERRORS.get(code, ProviderError)(
         text, provider=NAME, http_status=200, provider_code=code
     )
