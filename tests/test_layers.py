@@ -29,11 +29,13 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = SRC / "smskit"
 
-# What the emulator may take from the providers.
+# What the emulator may take from the providers: each provider's facts, the
+# shared helpers, and the sandbox's state (its records and magic numbers),
+# never the sandbox's own HTTP API (_server, _wire, _api).
 _EMULATOR_MAY_IMPORT = re.compile(
     r"smskit\.providers\.("
     r"_common"
-    r"|[a-z]+\.(_wire|_errors|_signing)"
+    r"|(?!sandbox\.)[a-z]+\.(_wire|_errors|_signing)"
     r"|sandbox\.(_state|_record|_magic)"
     r")"
 )
@@ -209,6 +211,8 @@ def _judge(importer: str, statement: str, path: str = "x.py") -> list[str]:
         ("smskit._emulator._twilio", "from smskit.providers.twilio._webhooks import x"),
         ("smskit._emulator._plivo", "from smskit.providers import Sandbox"),
         ("smskit._emulator._plivo", "import smskit.providers.sandbox._api"),
+        ("smskit._emulator._control", "from smskit.providers.sandbox import _server"),
+        ("smskit._emulator._control", "from smskit.providers.sandbox._wire import x"),
         ("smskit._models", "import smskit"),
         ("smskit.encoding._analyze", "from smskit import Status"),
     ],

@@ -188,6 +188,17 @@ class TestControl:
         (outbox,) = http.get("/_sandbox/outbox").json()["messages"]
         assert ("blocked", "twilio") == (outbox["error_code"], outbox["provider"])
 
+    def test_script_without_an_error_code(self, http: httpx.Client) -> None:
+        """A scripted failure need not carry a code; none is shown."""
+        body = {"to": "+14155550123", "final": "undelivered"}
+        assert 200 == http.post("/_sandbox/script", json=body).status_code
+        sid = twilio_send(http, To="+14155550123")["sid"]
+        http.post("/_sandbox/advance")
+        message = http.get(
+            MESSAGES.replace(".json", f"/{sid}.json"), auth=TWILIO
+        ).json()
+        assert ("undelivered", None) == (message["status"], message["error_code"])
+
     def test_script_refuses_an_unknown_error_name(self, http: httpx.Client) -> None:
         body = {"to": "+14155550123", "final": "undelivered", "error_code": "lost"}
         refused = http.post("/_sandbox/script", json=body)

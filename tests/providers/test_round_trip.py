@@ -335,5 +335,11 @@ def test_wire_modules_export_what_they_say() -> None:
         assert all(hasattr(wire, name) for name in wire.__all__)
 
 
+def test_the_emulator_filters_what_the_wire_names() -> None:
+    """Plivo's time filters and Twilio's list filters, as the emulator reads them."""
+    assert set(plivo_wire.TIME_FILTERS) == set(_plivo._TIME_FILTERS)
+    assert set(plivo_wire.TIME_FILTERS) <= set(plivo_wire.LIST_FILTERS)
+
+
 def test_provider_packages_export_nothing_yet() -> None:
     assert [[], [], []] == [list(package.__all__) for package in PROVIDERS]

@@ -64,6 +64,7 @@ _ROUTE = re.compile(r"/v1/Account/(?P<account>[^/]+)/(?P<rest>.*)")
 _MESSAGE = re.compile(r"Message/(?P<uuid>[^/]+)/")
 _MAX_LIMIT = wire.MAX_LIST_LIMIT
 _MAX_DESTINATIONS = wire.MAX_DESTINATIONS
+# The list filters on message_time (wire.TIME_FILTERS), as tests.
 _TIME_FILTERS: dict[str, Callable[[dt.datetime, dt.datetime], bool]] = {
     "message_time__gt": lambda time, bound: time > bound,
     "message_time__gte": lambda time, bound: time >= bound,
@@ -158,11 +159,11 @@ def _callback_time(moment: dt.datetime | None) -> str:
 def _destinations(value: Any) -> list[str]:
     """The destinations of ``dst``: a ``<``-joined string (or a JSON list)."""
     if isinstance(value, list):
-        value = "<".join(str(item) for item in value)
+        value = wire.DESTINATION_SEPARATOR.join(str(item) for item in value)
     if not isinstance(value, str):
         return []
     unique: dict[str, None] = {}
-    for part in value.split("<"):
+    for part in value.split(wire.DESTINATION_SEPARATOR):
         if part.strip():
             unique[part.strip()] = None
     return list(unique)
@@ -264,8 +265,8 @@ class PlivoDialect:
         problem = self._invalid(payload)
         if problem is not None:
             return error(400, problem)
-        destinations = _destinations(payload.get("dst"))
-        sender = str(payload.get("src") or "")
+        destinations = _destinations(payload.get(wire.DST))
+        sender = str(payload.get(wire.SRC) or "")
         accepted, refused = [], []
         for destination in destinations:
             outcome = self._submit_one(payload, destination, sender)
@@ -289,21 +290,21 @@ class PlivoDialect:
 
     def _invalid(self, payload: dict[str, Any]) -> str | None:
         """Why a send's parameters are refused, or ``None``."""
-        destinations = _destinations(payload.get("dst"))
+        destinations = _destinations(payload.get(wire.DST))
         if not destinations:
             return "dst parameter not present"
         if len(destinations) > _MAX_DESTINATIONS:
             return f"dst holds more than {_MAX_DESTINATIONS} destinations"
-        if not payload.get("src") and not payload.get("powerpack_uuid"):
+        if not payload.get(wire.SRC) and not payload.get(wire.POWERPACK_UUID):
             return "src parameter not present"
-        if str(payload.get("src") or "") in destinations:
+        if str(payload.get(wire.SRC) or "") in destinations:
             return "src and dst cannot be the same"
-        if (payload.get("type") or "sms") != "sms":
+        if (payload.get(wire.TYPE) or wire.TYPE_SMS) != wire.TYPE_SMS:
             return "the emulator sends type sms only"
-        method = str(payload.get("method") or "POST").upper()
+        method = str(payload.get(wire.METHOD) or "POST").upper()
         if method not in {"GET", "POST"}:
             return "method must be GET or POST"
-        url = payload.get("url")
+        url = payload.get(wire.URL)
         problem = None if url in {None, ""} else url_problem(url)
         if problem is not None:
             return f"url is not a valid URL: it {problem}"
@@ -313,18 +314,18 @@ class PlivoDialect:
         self, payload: dict[str, Any], destination: str, sender: str
     ) -> str | SandboxRejected:
         """Submit to one destination: its message UUID, or why it was refused."""
-        url = payload.get("url") or None  # checked by _invalid: a string
+        url = payload.get(wire.URL) or None  # checked by _invalid: a string
         try:
             record = self.state.submit(
                 to=from_digits(destination),
-                body=str(payload.get("text") or ""),
+                body=str(payload.get(wire.TEXT) or ""),
                 sender=from_digits(sender) if sender else None,
                 status_callback=url,
             )
         except SandboxRejected as rejected:
             return rejected
         message_uuid = _uuid_of(record.id)
-        method = str(payload.get("method") or "POST").upper()
+        method = str(payload.get(wire.METHOD) or "POST").upper()
         self.ledger.add(
             record.id, [message_uuid], _Meta(uuid=message_uuid, method=method)
         )
@@ -340,8 +341,8 @@ class PlivoDialect:
 
     def _list(self, params: Params) -> EmulatorResponse:
         try:
-            limit = int(first(params, "limit") or _MAX_LIMIT)
-            offset = int(first(params, "offset") or 0)
+            limit = int(first(params, wire.LIMIT) or _MAX_LIMIT)
+            offset = int(first(params, wire.OFFSET) or 0)
             keep = self._list_filter(params)
         except ValueError as problem:
             return error(400, f"invalid list parameter: {problem}")
@@ -357,12 +358,12 @@ class PlivoDialect:
         filters = [
             (k, v)
             for k, values in params.items()
-            if k not in {"limit", "offset"}
+            if k not in {wire.LIMIT, wire.OFFSET}
             for v in values
         ]
 
         def link(start: int) -> str:
-            query = urlencode([("limit", limit), ("offset", start), *filters])
+            query = urlencode([(wire.LIMIT, limit), (wire.OFFSET, start), *filters])
             return f"/v1/Account/{self.auth_id}/Message/?{query}"
 
         meta = {

@@ -273,14 +273,14 @@ class TwilioDialect:
         return record, meta
 
     def _create(self, params: Params) -> EmulatorResponse:
-        to = first(params, "To")
-        sender = first(params, "From")
-        service = first(params, "MessagingServiceSid")
+        to = first(params, wire.TO)
+        sender = first(params, wire.FROM)
+        service = first(params, wire.MESSAGING_SERVICE_SID)
         if not to:
             return error(400, 21604, "A 'To' phone number is required.")
         if not sender and not service:
             return error(400, 21603, "A 'From' phone number is required.")
-        callback = first(params, "StatusCallback") or None
+        callback = first(params, wire.STATUS_CALLBACK) or None
         problem = None if callback is None else url_problem(callback)
         if problem is not None:  # code: [unverified] Twilio's invalid StatusCallback
             return error(400, 21609, f"The StatusCallback URL {problem}.")
@@ -290,7 +290,7 @@ class TwilioDialect:
         try:
             record = self.state.submit(
                 to=to,
-                body=first(params, "Body") or "",
+                body=first(params, wire.BODY) or "",
                 sender=sender,
                 status_callback=callback,
                 send_at=send_at,
@@ -305,12 +305,12 @@ class TwilioDialect:
         self, params: Params, service: str | None
     ) -> dt.datetime | EmulatorResponse | None:
         """``SendAt`` of a scheduled send, ``None`` if not scheduled, or an error."""
-        kind = first(params, "ScheduleType")
+        kind = first(params, wire.SCHEDULE_TYPE)
         if kind is None:
             return None
-        if kind != "fixed":
+        if kind != wire.SCHEDULE_TYPE_FIXED:
             return error(400, 35126, f"Invalid ScheduleType: {kind}")
-        text = first(params, "SendAt")
+        text = first(params, wire.SEND_AT)
         if not text:
             return error(400, 35111, "SendAt is required to schedule a message")
         if not service:
@@ -338,7 +338,7 @@ class TwilioDialect:
     def _update(
         self, record: SandboxRecord, meta: _Meta, params: Params
     ) -> EmulatorResponse:
-        status = first(params, "Status")
+        status = first(params, wire.STATUS)
         if status is not None:
             if status != "canceled":
                 return _invalid("Status can only be updated to 'canceled'")
@@ -346,8 +346,8 @@ class TwilioDialect:
                 self.state.cancel(record.id)
             except SandboxRejected as refused:
                 return self._rejected(refused, to=record.to, sender=record.sender)
-        elif "Body" in params:
-            if first(params, "Body"):
+        elif wire.BODY in params:
+            if first(params, wire.BODY):
                 return _invalid("Body can only be updated to an empty string")
             meta.redacted = True  # Twilio keeps every other field intact
         return EmulatorResponse.json(200, self.message_json(record, meta))
@@ -373,9 +373,9 @@ class TwilioDialect:
     def _list(self, params: Params) -> EmulatorResponse:
         try:
             size = min(
-                int(first(params, "PageSize") or _DEFAULT_PAGE_SIZE), _MAX_PAGE_SIZE
+                int(first(params, wire.PAGE_SIZE) or _DEFAULT_PAGE_SIZE), _MAX_PAGE_SIZE
             )
-            page = int(first(params, "Page") or 0)
+            page = int(first(params, wire.PAGE) or 0)
             keep = self._list_filter(params)
         except ValueError as problem:
             return _invalid(f"Invalid list parameter: {problem}")
@@ -392,7 +392,7 @@ class TwilioDialect:
         ]
 
         def uri(number: int) -> str:
-            query = urlencode([*filters, ("PageSize", size), ("Page", number)])
+            query = urlencode([*filters, (wire.PAGE_SIZE, size), (wire.PAGE, number)])
             return f"{self._base()}/Messages.json?{query}"
 
         payload = {
@@ -409,7 +409,7 @@ class TwilioDialect:
         return EmulatorResponse.json(200, payload)
 
     def _list_filter(self, params: Params) -> Callable[[SandboxRecord, _Meta], bool]:
-        to, sender = first(params, "To"), first(params, "From")
+        to, sender = first(params, wire.TO), first(params, wire.FROM)
         bounds = [
             (name, wire.parse_date_filter(value))
             for name in ("DateSent", "DateSent<", "DateSent>")

@@ -209,27 +209,29 @@ class VonageDialect:
     def _key_and_secret(self, request: EmulatorRequest, params: Params) -> bool:
         """Whether the request carries this account's key and secret."""
         key, secret = request.basic_auth() or (
-            first(params, "api_key") or "",
-            first(params, "api_secret") or "",
+            first(params, wire.API_KEY) or "",
+            first(params, wire.API_SECRET) or "",
         )
         # Both compared, in constant time: the answer must not time the secret.
         return same_secret(key, self.api_key) & same_secret(secret, self.api_secret)
 
     def _send_credentials(self, request: EmulatorRequest, params: Params) -> str | None:
         """Why the credentials of a send are refused (a status), or ``None``."""
-        if "sig" not in params:
-            if not request.basic_auth() and not first(params, "api_key"):
+        if wire.SIGNATURE not in params:
+            if not request.basic_auth() and not first(params, wire.API_KEY):
                 return "2"
             return None if self._key_and_secret(request, params) else "4"
-        if "api_secret" in params:
+        if wire.API_SECRET in params:
             return "32"  # signature and secret together
-        if not same_secret(first(params, "api_key") or "", self.api_key):
+        if not same_secret(first(params, wire.API_KEY) or "", self.api_key):
             return "4"
-        flat = {name: values[0] for name, values in params.items() if name != "sig"}
+        flat = {
+            name: values[0] for name, values in params.items() if name != wire.SIGNATURE
+        }
         expected = signing.signature(
             self.signature_secret, flat, method=self.signature_method
         )
-        given = (first(params, "sig") or "").lower()
+        given = (first(params, wire.SIGNATURE) or "").lower()
         return None if same_secret(given, expected) else "14"
 
     # -- send -------------------------------------------------------------------
@@ -269,14 +271,14 @@ class VonageDialect:
         problem = self._invalid(params)
         if problem is not None:
             return _send_error(*problem)
-        sender, to = first(params, "from") or "", first(params, "to") or ""
+        sender, to = first(params, wire.FROM) or "", first(params, wire.TO) or ""
         try:
             record = self.state.submit(
                 to=from_digits(to),
-                body=first(params, "text") or "",
+                body=first(params, wire.TEXT) or "",
                 sender=from_digits(sender),
-                client_ref=first(params, "client-ref"),
-                status_callback=first(params, "callback"),
+                client_ref=first(params, wire.CLIENT_REF),
+                status_callback=first(params, wire.CALLBACK),
             )
         except SandboxRejected as rejected:
             return _send_error(
@@ -284,7 +286,7 @@ class VonageDialect:
             )
         hex_id = record.id[2:]
         parts = tuple(f"{hex_id[:14]}{n:02x}".upper() for n in range(record.segments))
-        receipts = (first(params, "status-report-req") or "true").lower() not in {
+        receipts = (first(params, wire.STATUS_REPORT_REQ) or "true").lower() not in {
             "false",
             "0",
         }
@@ -296,13 +298,13 @@ class VonageDialect:
         for name in ("from", "to"):
             if not first(params, name):
                 return "2", f"Missing {name} param"
-        kind = first(params, "type") or "text"
+        kind = first(params, wire.TYPE) or "text"
         if kind not in _MESSAGE_TYPES:
             return "3", f"Invalid type: the emulator sends text and unicode, not {kind}"
-        callback = first(params, "callback")
+        callback = first(params, wire.CALLBACK)
         if callback is not None and url_problem(callback) is not None:
             return "23", "Invalid callback url"
-        ttl = first(params, "ttl")
+        ttl = first(params, wire.TTL)
         if ttl is not None and not _valid_ttl(ttl):
             return "3", "Invalid ttl"
         return None
@@ -348,8 +350,8 @@ class VonageDialect:
                 403, "Forbidden", "account_id is not your account"
             )
         if (
-            first(params, "product") != "SMS"
-            or first(params, "direction") != "outbound"
+            first(params, "product") != wire.REPORT_PRODUCT
+            or first(params, "direction") != wire.REPORT_DIRECTION
         ):
             return self._report_error(
                 422,
@@ -540,7 +542,7 @@ class VonageDialect:
             kind="status" if kind == "status" else "inbound",
             method="POST",
             url=url,
-            params=[*signed, ("sig", sig)],
+            params=[*signed, (wire.SIGNATURE, sig)],
             sign=lambda _url, _data: {"User-Agent": "Vonage-Webhooks/1.0"},
             message_id=message_id,
         )
