@@ -80,10 +80,10 @@ class TestMagicRecipients:
     @pytest.mark.parametrize(
         ("to", "final", "error_code"),
         [
-            ("+15005550010", smskit.Status.UNDELIVERED, "30003"),
-            ("+15005550011", smskit.Status.FAILED, "30008"),
-            ("+15005550012", smskit.Status.EXPIRED, "30036"),
-            ("+15005550013", smskit.Status.REJECTED, "30007"),
+            ("+15005550010", smskit.Status.UNDELIVERED, "unreachable"),
+            ("+15005550011", smskit.Status.FAILED, "unknown"),
+            ("+15005550012", smskit.Status.EXPIRED, "expired"),
+            ("+15005550013", smskit.Status.REJECTED, "filtered"),
             ("+15005550014", smskit.Status.DELIVERED, None),
         ],
     )

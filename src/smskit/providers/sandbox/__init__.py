@@ -125,8 +125,8 @@ class Sandbox:
         """Simulate an SMS sent to you.
 
         ``STOP`` (and ``STOPALL``, ``UNSUBSCRIBE``, ``CANCEL``, ``END``,
-        ``QUIT``) opts ``from_`` out: later sends to it raise `OptedOut`, like
-        Twilio's error 21610. ``START``, ``YES`` or ``UNSTOP`` opt back in.
+        ``QUIT``) opts ``from_`` out: later sends to it raise `OptedOut`
+        (code ``opted_out``). ``START``, ``YES`` or ``UNSTOP`` opt back in.
 
         Args:
             from_: Who sends it (E.164).
