@@ -42,15 +42,7 @@ _EMULATOR_MAY_IMPORT = re.compile(
 
 # Offenders in files owned elsewhere, each with the change that fixes it.
 # The test fails when one of these no longer offends, so the list only shrinks.
-PENDING: dict[tuple[str, str], str] = {
-    ("smskit._cli", "smskit"): (
-        "read the version with importlib.metadata.version('smskit-sdk')"
-    ),
-    ("smskit.testing._plugin", "smskit"): (
-        "take Client and AsyncClient from smskit._client (and import them "
-        "from there under TYPE_CHECKING)"
-    ),
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 
 @attrs.frozen

@@ -195,16 +195,12 @@ def _load() -> None:
     _present_as_smskit(list(_LAZY))
 
 
-_DISTRIBUTION = "smskit-sdk"
-"""smskit's name on the package index (``pip install smskit-sdk``)."""
-
-
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        # Read the version lazily from the installed metadata (stamina does this).
-        from importlib.metadata import version  # noqa: PLC0415 -- only on demand
+        # Read lazily from the installed metadata (stamina does this).
+        from smskit._version import installed_version  # noqa: PLC0415
 
-        return version(_DISTRIBUTION)
+        return installed_version()
     if name in _NAMESPACES:
         return importlib.import_module(f"{__name__}.{name}")
     if name in _LAZY:

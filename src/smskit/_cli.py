@@ -11,7 +11,6 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, get_args
 
-import smskit
 from smskit._emulator import DEFAULT_HOST, DEFAULT_PORT, Credentials, Emulator
 from smskit._emulator._common import url_problem
 from smskit._emulator._config import (
@@ -21,6 +20,7 @@ from smskit._emulator._config import (
 )
 from smskit._emulator._server import MAX_SPEED
 from smskit._exceptions import ConfigurationError
+from smskit._version import installed_version
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -74,7 +74,7 @@ class _VersionAction(argparse.Action):
 def _version() -> str:
     """The installed version (read from the package metadata when asked)."""
     try:
-        return str(smskit.__version__)
+        return installed_version()
     except importlib.metadata.PackageNotFoundError:  # a bare source tree
         return "(version unknown: smskit is not installed)"
 

@@ -23,7 +23,8 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    import smskit
+    from smskit._async_client import AsyncClient
+    from smskit._client import Client
     from smskit.providers import Sandbox
     from smskit.testing._outbox import Outbox
 
@@ -185,9 +186,9 @@ def smskit_sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
 @pytest.fixture
 def smskit_client(
     smskit_sandbox: Sandbox, request: pytest.FixtureRequest
-) -> Iterator[smskit.Client]:
+) -> Iterator[Client]:
     """A `smskit.Client` on the test's sandbox."""
-    from smskit import Client  # noqa: PLC0415 -- lazy, see the module docstring
+    from smskit._client import Client  # noqa: PLC0415 -- lazy, see the module docstring
 
     sender = _marker_options(request).get("sender")
     with Client(smskit_sandbox, region=_region(request), sender=sender) as client:
@@ -197,11 +198,11 @@ def smskit_client(
 @pytest.fixture
 def smskit_async_client(
     smskit_sandbox: Sandbox, request: pytest.FixtureRequest
-) -> Iterator[smskit.AsyncClient]:
+) -> Iterator[AsyncClient]:
     """A `smskit.AsyncClient` on the test's sandbox (asyncio or trio)."""
     import anyio  # noqa: PLC0415 -- lazy, see the module docstring
 
-    from smskit import AsyncClient  # noqa: PLC0415
+    from smskit._async_client import AsyncClient  # noqa: PLC0415
 
     sender = _marker_options(request).get("sender")
     client = AsyncClient(smskit_sandbox, region=_region(request), sender=sender)

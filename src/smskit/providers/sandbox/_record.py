@@ -17,7 +17,12 @@ import attrs
 
 from smskit import encoding
 from smskit._models import Message, Status, StatusEvent
-from smskit.providers.sandbox._magic import MAGIC_SENDERS, Fate, Rejection
+from smskit.providers.sandbox._magic import (
+    MAGIC_SENDERS,
+    DeliveryError,
+    Fate,
+    Rejection,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -284,7 +289,7 @@ def within(fate: Fate, validity: float | None) -> Fate:
         return fate
     return Fate(
         final=Status.EXPIRED,
-        error_code="30036",
+        error_code=DeliveryError.EXPIRED.value,
         sent_after=min(fate.sent_after, validity),
         final_after=validity,
     )

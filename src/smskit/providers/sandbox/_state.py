@@ -165,7 +165,7 @@ class SandboxState:
             status_callback: Where the emulator posts status callbacks.
             send_at: Schedule it: ``scheduled`` until then, then ``queued``.
             validity: Seconds the carrier may keep trying; a message not
-                delivered by then ``expired`` (error 30036, like Twilio).
+                delivered by then ``expired`` (error code ``expired``).
             tag: A label echoed back with the message.
             smart_encoded: Whether the client replaced characters to fit GSM-7
                 (informational, echoed back).
@@ -317,8 +317,8 @@ class SandboxState:
     ) -> InboundMessage:
         """Simulate an SMS from ``from_`` to one of your numbers.
 
-        STOP-type keywords opt ``from_`` out (later sends to it are refused like
-        Twilio's 21610); START-type keywords opt it back in.
+        STOP-type keywords opt ``from_`` out (later sends to it are refused
+        as ``opted_out``); START-type keywords opt it back in.
 
         Returns:
             The inbound message, also appended to `inbox`.
