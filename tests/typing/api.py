@@ -76,3 +76,30 @@ def models() -> None:
 def metadata() -> None:
     assert_type(smskit.__version__, str)
     assert_type(smskit.RateLimit.preset("twilio-long-code"), smskit.RateLimit)
+
+
+def contract_usage() -> None:
+    when = dt.datetime(2026, 1, 1, 13, tzinfo=dt.timezone.utc)
+    with smskit.Client(Sandbox()) as client:
+        later = client.send(to="+14155552671", body="hi", send_at=when, options={})
+        assert_type(client.cancel(later), smskit.Message)
+        assert_type(client.fetch(later), smskit.Message)
+        assert_type(client.balance(), smskit.Balance)
+        assert_type(client.balance().amount, Decimal)
+        for message in client.list_messages(to="+14155552671", page_size=10):
+            assert_type(message, smskit.Message)
+        results = client.send_batch(to=["+14155552671"], body="hi")
+        assert_type(results, tuple[smskit.providers.BatchResult, ...])
+        assert_type(results[0].message, smskit.Message | None)
+    assert_type(
+        smskit.providers.capabilities(Sandbox()),
+        frozenset[smskit.providers.Capability],
+    )
+
+
+async def async_contract_usage() -> None:
+    async with smskit.AsyncClient(Sandbox()) as client:
+        async for message in client.list_messages(sender="Acme"):
+            assert_type(message, smskit.Message)
+        assert_type(await client.balance(), smskit.Balance)
+        assert_type(await client.cancel("SB1"), smskit.Message)
