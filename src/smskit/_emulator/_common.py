@@ -1,4 +1,4 @@
-"""What the three dialects share: outgoing webhooks, id books, URL checks.
+"""What the three dialects share: their protocol, webhooks, id books, URL checks.
 
 Provider facts (number formats, dates, status words, codes, signatures) are
 not here: they live in ``smskit.providers`` (``_common`` and each provider's
@@ -12,7 +12,7 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, Protocol, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
@@ -21,8 +21,13 @@ import httpx
 from smskit import phone
 from smskit._exceptions import InvalidPhoneNumber
 
+if TYPE_CHECKING:
+    from smskit._emulator._http import EmulatorRequest, EmulatorResponse
+    from smskit._models import InboundMessage, StatusEvent
+
 __all__ = [
     "MAX_URL_LENGTH",
+    "Dialect",
     "Ledger",
     "Webhook",
     "country_of",
@@ -183,6 +188,30 @@ def form_webhook(
         body=encoded.encode("utf-8"),
         message_id=message_id,
     )
+
+
+class Dialect(Protocol):
+    """One provider's API on top of the sandbox state."""
+
+    name: str
+
+    def handles(self, path: str) -> bool:
+        """Whether ``path`` belongs to this provider's API."""
+
+    def handle(self, request: EmulatorRequest) -> EmulatorResponse:
+        """Answer one request to this provider's API."""
+
+    def on_event(self, event: StatusEvent) -> list[Webhook]:
+        """Note a status change; return the status callbacks it causes."""
+
+    def inbound_webhooks(self, message: InboundMessage, url: str) -> list[Webhook]:
+        """The webhook(s) announcing ``message`` to ``url``."""
+
+    def provider_ids(self, record_id: str) -> tuple[str, ...]:
+        """This provider's ids of a record (empty if it did not create it)."""
+
+    def refuse(self, path: str, status: int, text: str) -> EmulatorResponse:
+        """An error in this provider's shape for a request it cannot read."""
 
 
 @attrs.define
