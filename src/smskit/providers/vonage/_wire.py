@@ -8,6 +8,7 @@ emulator all read them from here. Numbers go out as digits without ``+``
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from smskit._models import Status
 from smskit.providers._common import Throughput, utc
@@ -25,8 +26,13 @@ __all__ = [
     "ENV_API_SECRET",
     "ENV_SIGNATURE_SECRET",
     "FROM",
+    "MESSAGE_ID",
+    "PRICE_CURRENCY",
     "MESSAGE_CLASS",
     "REPORTS_HOST",
+    "REPORT_ACCOUNT_ID",
+    "REPORT_ID",
+    "REPORT_INCLUDE_MESSAGE",
     "REPORTS_PATH",
     "REPORT_DIRECTION",
     "REPORT_FILTERS",
@@ -82,6 +88,14 @@ CLIENT_REF_MAX = 40
 """``client-ref``'s documented length (the v4 SDK allows 100)."""
 MESSAGE_CLASS = "message-class"
 
+MESSAGE_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]{0,63}")
+"""A message (part) id: the SMS API's 16-17 hex characters or the Reports
+API's UUIDs. No comma, so one id never turns into the Reports API's list."""
+
+PRICE_CURRENCY = "EUR"
+"""Vonage accounts are billed in euros: ``message-price``,
+``remaining-balance`` and the balance's ``value`` carry no currency."""
+
 SEND_OK = "0"
 """``messages[i].status`` of an accepted part; any other status is an error
 (errors arrive with HTTP 200, see ``_errors``)."""
@@ -98,7 +112,11 @@ REPORT_FILTERS = (
     "status",
     "include_message",
 )
-"""``id`` may be a comma list; ``date_start``/``date_end`` span at most 24 h."""
+"""``id`` may be a comma list; ``date_start``/``date_end`` span at most 24 h.
+The synchronous lookup has no paging cursor and no ``to``/``from`` filter."""
+REPORT_ACCOUNT_ID = "account_id"
+REPORT_ID = "id"
+REPORT_INCLUDE_MESSAGE = "include_message"
 REPORT_PRODUCT = "SMS"
 REPORT_DIRECTION = "outbound"
 
