@@ -75,8 +75,18 @@ def error_rule(code: int | None, http_status: int) -> ErrorRule:
         http_status: The response's HTTP status.
 
     Returns:
-        The rule for ``code``, or for the HTTP status when the code is not in
-        `ERRORS` (Twilio documents every 5xx as possibly processed).
+        The rule for ``code``; for a delivery code (`DELIVERY_ERRORS`) in a
+        4xx answer, a refusal with that code's retry category; otherwise the
+        rule for the HTTP status (Twilio documents every 5xx as possibly
+        processed, and a 403 is credentials without the right, such as test
+        credentials on a lookup).
     """
     rule = ERRORS.get(code) if code is not None else None
-    return rule if rule is not None else http_error_rule(http_status)
+    if rule is not None:
+        return rule
+    delivery = DELIVERY_ERRORS.get(code) if code is not None else None
+    if delivery is not None and http_status < 500:
+        return ErrorRule(RejectedMessage, delivery[1])
+    if http_status == 403:
+        return ErrorRule(AuthenticationError, "never")
+    return http_error_rule(http_status)

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 
 from smskit._models import Status
 from smskit.providers._common import Throughput, utc
 
 __all__ = [
     "ACCOUNT_PATH",
+    "ACCOUNT_SID_PATTERN",
+    "API_KEY_SID_PATTERN",
+    "DATE_SENT_AFTER",
+    "DATE_SENT_BEFORE",
+    "ENV_API_KEY",
+    "ENV_API_SECRET",
+    "MAX_PAGE_SIZE",
+    "MESSAGE_SID_PATTERN",
+    "MESSAGING_SERVICE_SID_PATTERN",
+    "REGION_EDGES",
+    "REQUEST_ID_HEADER",
+    "STATUS_CANCELED",
     "API_VERSION",
     "BALANCE_PATH",
     "BODY",
@@ -78,12 +91,27 @@ EDGE_HOST = "api.{edge}.{region}.twilio.com"
 """The host for an edge and a region. The short form ``api.{region}.twilio.com``
 is documented as stopping on 2026-04-28, so a non-US region needs an edge."""
 
+REGION_EDGES = {"ie1": "dublin", "au1": "sydney"}
+"""The one edge each non-US region is reached through for the REST API
+(``api.dublin.ie1.twilio.com``, ``api.sydney.au1.twilio.com``); ``us1``
+takes any edge of `EDGES`, or none (``api.twilio.com``)."""
+
 ACCOUNT_PATH = f"/{API_VERSION}/Accounts/{{account_sid}}"
 MESSAGES_PATH = f"{ACCOUNT_PATH}/Messages.json"
 """Create (POST, form) and list (GET)."""
 MESSAGE_PATH = f"{ACCOUNT_PATH}/Messages/{{sid}}.json"
 """Fetch (GET), update: cancel or redact (POST), delete (DELETE)."""
 BALANCE_PATH = f"{ACCOUNT_PATH}/Balance.json"
+REQUEST_ID_HEADER = "Twilio-Request-Id"
+"""The response header naming the request (``RQ…``), for support tickets."""
+
+# -- ids (§1.2, §1.3) ---------------------------------------------------------
+
+ACCOUNT_SID_PATTERN = re.compile(r"AC[0-9a-fA-F]{32}")
+API_KEY_SID_PATTERN = re.compile(r"SK[0-9a-fA-F]{32}")
+MESSAGE_SID_PATTERN = re.compile(r"(?:SM|MM)[0-9a-fA-F]{32}")
+"""``SM`` + 32 hex for an SMS, ``MM`` for an MMS."""
+MESSAGING_SERVICE_SID_PATTERN = re.compile(r"MG[0-9a-fA-F]{32}")
 
 # -- parameters (§1.3, §1.4) --------------------------------------------------
 
@@ -106,13 +134,19 @@ SCHEDULE_WINDOW = (dt.timedelta(minutes=5), dt.timedelta(days=35))
 15 minutes at the least."""
 STATUS = "Status"
 """Updating a scheduled message with ``Status=canceled`` cancels it."""
+STATUS_CANCELED = "canceled"
 MAX_BODY_CHARACTERS = 1600
 """Longer bodies are refused with 21617."""
 
 LIST_FILTERS = ("To", "From", "DateSent", "DateSent<", "DateSent>")
 """List filters. ``DateSent`` is one day; the ``<``/``>`` are part of the
 names (percent-encoded on the wire) and include the bound."""
+DATE_SENT_BEFORE = "DateSent<"
+"""Sent on or before this moment (``DateSent<=…`` in Twilio's examples)."""
+DATE_SENT_AFTER = "DateSent>"
+"""Sent on or after this moment (``DateSent>=…`` in Twilio's examples)."""
 PAGE_SIZE = "PageSize"
+MAX_PAGE_SIZE = 1000
 PAGE = "Page"
 PAGE_TOKEN = "PageToken"  # noqa: S105 -- a parameter's name
 NEXT_PAGE_URI = "next_page_uri"
@@ -205,6 +239,8 @@ ENV_ACCOUNT_SID = "TWILIO_ACCOUNT_SID"
 ENV_AUTH_TOKEN = "TWILIO_AUTH_TOKEN"  # noqa: S105 -- a variable's name, not a secret
 ENV_REGION = "TWILIO_REGION"
 ENV_EDGE = "TWILIO_EDGE"
+ENV_API_KEY = "TWILIO_API_KEY"
+ENV_API_SECRET = "TWILIO_API_SECRET"  # noqa: S105 -- a variable's name
 
 # Per-sender throughput, in segments per second. Twilio queues what exceeds
 # it (error 30001 when the queue overflows) rather than refusing it.
