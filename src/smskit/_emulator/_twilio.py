@@ -7,9 +7,10 @@ with its codes; status callbacks and inbound webhooks signed with
 ``X-Twilio-Signature``.
 
 Twilio's facts (paths, parameter names, dates, status words, codes, the
-signature) come from ``smskit.providers.twilio``; this module keeps what only
-a server does: routing, validation, the ledger, rendering, and its own choice
-of which word and code to show for each sandbox state.
+signature) come from ``smskit.providers.twilio``. This module reads requests:
+routing, credentials, validation, the ledger and paging; what the answers and
+webhooks look like (and which word and code each sandbox state shows) is in
+``_twilio_render``.
 """
 
 from __future__ import annotations
@@ -19,166 +20,43 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import attrs
-
-from smskit._emulator._common import (
-    Ledger,
-    Webhook,
-    form_webhook,
-    provider_code,
-    same_secret,
-    url_problem,
-)
+from smskit._emulator._common import Ledger, same_secret, url_problem
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
+from smskit._emulator._twilio_render import (
+    API_VERSION,
+    DELIVERY_CODES,
+    REJECTION_CODES,
+    STATUS_WORDS,
+    TwilioMeta,
+    TwilioRender,
+    error,
+    invalid,
+    not_found,
+    rejected,
+    unauthorized,
+)
 from smskit._models import Status
-from smskit.providers.sandbox._magic import DeliveryError, Rejection
 from smskit.providers.sandbox._state import SandboxRejected
-from smskit.providers.twilio import _signing as signing
 from smskit.providers.twilio import _wire as wire
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from smskit._emulator._common import Webhook
     from smskit._emulator._config import Credentials
     from smskit._models import InboundMessage, StatusEvent
     from smskit.providers.sandbox._state import SandboxRecord, SandboxState
 
 __all__ = ["DELIVERY_CODES", "REJECTION_CODES", "STATUS_WORDS", "TwilioDialect"]
 
-API_VERSION = wire.API_VERSION
+# The name the round-trip tests (tests/providers) build metas by.
+_Meta = TwilioMeta
+
 _ROUTE = re.compile(rf"/{API_VERSION}/Accounts/(?P<account>[^/]+)/(?P<rest>.+)")
 _MESSAGE = re.compile(r"Messages/(?P<sid>[^/]+)\.json")
 _DEFAULT_PAGE_SIZE = 50
 _MAX_PAGE_SIZE = 1000
 _SCHEDULE_MIN, _SCHEDULE_MAX = wire.SCHEDULE_WINDOW
-
-# The word shown for each sandbox status. Reading it back through
-# wire.STATUSES gives the status, or the collapse wire.COLLAPSED documents.
-STATUS_WORDS: dict[Status, str] = {
-    Status.SCHEDULED: "scheduled",
-    Status.QUEUED: "queued",
-    Status.SENDING: "sending",
-    Status.SENT: "sent",
-    Status.DELIVERED: "delivered",
-    Status.READ: "read",
-    Status.UNDELIVERED: "undelivered",
-    Status.REJECTED: wire.COLLAPSED[Status.REJECTED],
-    Status.EXPIRED: wire.COLLAPSED[Status.EXPIRED],
-    Status.FAILED: "failed",
-    Status.CANCELED: "canceled",
-    Status.RECEIVED: "received",
-    Status.UNKNOWN: wire.COLLAPSED[Status.UNKNOWN],
-}
-
-# The code shown for each sandbox refusal; _errors.ERRORS says what it means.
-REJECTION_CODES: dict[Rejection, int] = {
-    Rejection.INVALID_TO: 21211,
-    Rejection.INVALID_FROM: 21212,
-    Rejection.SENDER_NOT_OWNED: 21606,
-    Rejection.QUEUE_FULL: 21611,
-    Rejection.CANNOT_ROUTE: 21612,
-    Rejection.NO_PERMISSION: 21408,
-    Rejection.OPTED_OUT: 21610,
-    Rejection.NOT_MOBILE: 21614,
-    Rejection.MISSING_BODY: 21602,
-    Rejection.BODY_TOO_LONG: 21617,
-    # [unverified]: not in providers.md; Twilio's "message cannot be canceled".
-    Rejection.NOT_CANCELABLE: 30409,
-}
-
-# The delivery error code shown for each sandbox delivery error
-# (_errors.DELIVERY_ERRORS says what each means).
-DELIVERY_CODES: dict[str, str] = {
-    DeliveryError.UNREACHABLE.value: "30003",
-    DeliveryError.BLOCKED.value: "30004",
-    DeliveryError.UNKNOWN_NUMBER.value: "30005",
-    DeliveryError.NO_ROUTE.value: "30006",
-    DeliveryError.FILTERED.value: "30007",
-    DeliveryError.UNKNOWN.value: "30008",
-    # [unverified]: not in providers.md; Twilio's "validity period expired".
-    DeliveryError.EXPIRED.value: "30036",
-}
-
-# Error texts modelled on Twilio's; clients must not match on them.
-_REJECTION_TEXT: dict[Rejection, str] = {
-    Rejection.INVALID_TO: "The 'To' number {to} is not a valid phone number.",
-    Rejection.INVALID_FROM: (
-        "The 'From' number {sender} is not a valid phone number, shortcode, "
-        "or alphanumeric sender ID."
-    ),
-    Rejection.SENDER_NOT_OWNED: (
-        "The From phone number {sender} is not a valid, SMS-capable inbound phone "
-        "number or short code for your account."
-    ),
-    Rejection.QUEUE_FULL: (
-        "This 'From' number has exceeded the maximum number of queued messages"
-    ),
-    Rejection.CANNOT_ROUTE: (
-        "The 'To' phone number: {to}, is not currently reachable using the "
-        "'From' phone number: {sender} via SMS."
-    ),
-    Rejection.NO_PERMISSION: (
-        "Permission to send an SMS has not been enabled for the region indicated "
-        "by the 'To' number: {to}."
-    ),
-    Rejection.OPTED_OUT: "Attempt to send to unsubscribed recipient",
-    Rejection.NOT_MOBILE: "'To' number {to} is not a valid mobile number",
-    Rejection.MISSING_BODY: "Message body is required.",
-    Rejection.BODY_TOO_LONG: (
-        "The concatenated message body exceeds the 1600 character limit."
-    ),
-    Rejection.NOT_CANCELABLE: "This message cannot be canceled",
-}
-
-
-@attrs.define
-class _Meta:
-    """Twilio-only facts about one message."""
-
-    sid: str
-    messaging_service_sid: str | None = None
-    date_sent: dt.datetime | None = None
-    deleted: bool = False
-    redacted: bool = False
-
-
-def rfc2822(moment: dt.datetime | None) -> str | None:
-    """A Twilio date (``Sun, 01 Jun 2025 12:00:00 +0000``), or ``None``."""
-    return None if moment is None else wire.format_date(moment)
-
-
-def error(status: int, code: int, message: str, **extra: str) -> EmulatorResponse:
-    """A Twilio error response in the legacy 2010 shape."""
-    payload: dict[str, Any] = {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-        **extra,
-    }
-    return EmulatorResponse.json(status, payload)
-
-
-def _unauthorized() -> EmulatorResponse:
-    response = error(
-        401, 20003, "Authenticate", detail="Your AccountSid or AuthToken was incorrect."
-    )
-    realm = ("WWW-Authenticate", 'Basic realm="Twilio API"')
-    return attrs.evolve(response, headers=(*response.headers, realm))
-
-
-def _not_found(path: str) -> EmulatorResponse:
-    return error(404, 20404, f"The requested resource {path} was not found")
-
-
-def _invalid(message: str) -> EmulatorResponse:
-    return error(400, 21000, message)  # code: [unverified] generic invalid parameter
-
-
-def _error_number(code: str | None) -> int | None:
-    """Twilio's integer ``error_code`` for a sandbox error code, or ``None``."""
-    shown = provider_code(code, DELIVERY_CODES)
-    return None if shown is None else int(shown)
 
 
 def _sent_matches(name: str, bound: dt.date | dt.datetime, sent: dt.datetime) -> bool:
@@ -206,7 +84,8 @@ class TwilioDialect:
         self.state = state
         self.account_sid = credentials.twilio_account_sid
         self.auth_token = credentials.twilio_auth_token
-        self.ledger: Ledger[_Meta] = Ledger()
+        self.ledger: Ledger[TwilioMeta] = Ledger()
+        self.render = TwilioRender(self.account_sid, self.auth_token)
 
     def handles(self, path: str) -> bool:
         """Whether ``path`` belongs to the Twilio API."""
@@ -230,10 +109,10 @@ class TwilioDialect:
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
         """Answer one Twilio API request."""
         if not self._authenticated(request):
-            return _unauthorized()
+            return unauthorized()
         match = _ROUTE.fullmatch(request.path)
         if match is None or not same_secret(match["account"], self.account_sid):
-            return _not_found(request.path)
+            return not_found(request.path)
         rest = match["rest"]
         if rest == "Messages.json":
             return self._on_messages(request)
@@ -242,7 +121,7 @@ class TwilioDialect:
             return self._on_message(request, message["sid"])
         if rest == "Balance.json" and request.method == "GET":
             return self._balance()
-        return _not_found(request.path)
+        return not_found(request.path)
 
     def _on_messages(self, request: EmulatorRequest) -> EmulatorResponse:
         if request.method == "POST":
@@ -254,7 +133,7 @@ class TwilioDialect:
     def _on_message(self, request: EmulatorRequest, sid: str) -> EmulatorResponse:
         found = self._find(sid)
         if found is None:
-            return _not_found(request.path)
+            return not_found(request.path)
         record, meta = found
         if request.method == "GET":
             return EmulatorResponse.json(200, self.message_json(record, meta))
@@ -264,7 +143,7 @@ class TwilioDialect:
             return self._delete(record, meta)
         return error(405, 20004, "Method not allowed")
 
-    def _find(self, sid: str) -> tuple[SandboxRecord, _Meta] | None:
+    def _find(self, sid: str) -> tuple[SandboxRecord, TwilioMeta] | None:
         record_id = self.ledger.record_id(sid)
         meta = None if record_id is None else self.ledger.meta(record_id)
         record = None if record_id is None else self.state.get(record_id)
@@ -296,8 +175,8 @@ class TwilioDialect:
                 send_at=send_at,
             )
         except SandboxRejected as refused:
-            return self._rejected(refused, to=to, sender=sender or "")
-        meta = _Meta(sid=f"SM{record.id[2:]}", messaging_service_sid=service)
+            return rejected(refused, to=to, sender=sender or "")
+        meta = TwilioMeta(sid=f"SM{record.id[2:]}", messaging_service_sid=service)
         self.ledger.add(record.id, [meta.sid], meta)
         return EmulatorResponse.json(201, self.message_json(record, meta))
 
@@ -328,31 +207,24 @@ class TwilioDialect:
             )
         return send_at
 
-    def _rejected(
-        self, refused: SandboxRejected, *, to: str, sender: str
-    ) -> EmulatorResponse:
-        rejection = refused.rejection
-        text = _REJECTION_TEXT.get(rejection, refused.detail)
-        return error(400, REJECTION_CODES[rejection], text.format(to=to, sender=sender))
-
     def _update(
-        self, record: SandboxRecord, meta: _Meta, params: Params
+        self, record: SandboxRecord, meta: TwilioMeta, params: Params
     ) -> EmulatorResponse:
         status = first(params, wire.STATUS)
         if status is not None:
             if status != "canceled":
-                return _invalid("Status can only be updated to 'canceled'")
+                return invalid("Status can only be updated to 'canceled'")
             try:
                 self.state.cancel(record.id)
             except SandboxRejected as refused:
-                return self._rejected(refused, to=record.to, sender=record.sender)
+                return rejected(refused, to=record.to, sender=record.sender)
         elif wire.BODY in params:
             if first(params, wire.BODY):
-                return _invalid("Body can only be updated to an empty string")
+                return invalid("Body can only be updated to an empty string")
             meta.redacted = True  # Twilio keeps every other field intact
         return EmulatorResponse.json(200, self.message_json(record, meta))
 
-    def _delete(self, record: SandboxRecord, meta: _Meta) -> EmulatorResponse:
+    def _delete(self, record: SandboxRecord, meta: TwilioMeta) -> EmulatorResponse:
         if not record.status.is_final:
             return error(  # code and text: [unverified]
                 400,
@@ -378,9 +250,9 @@ class TwilioDialect:
             page = int(first(params, wire.PAGE) or 0)
             keep = self._list_filter(params)
         except ValueError as problem:
-            return _invalid(f"Invalid list parameter: {problem}")
+            return invalid(f"Invalid list parameter: {problem}")
         if size < 1 or page < 0:
-            return _invalid("PageSize must be positive and Page not negative")
+            return invalid("PageSize must be positive and Page not negative")
         found = [self._find(meta.sid) for _, meta in self.ledger.entries()]
         items = [item for item in reversed(found) if item is not None and keep(*item)]
         start = page * size
@@ -393,7 +265,7 @@ class TwilioDialect:
 
         def uri(number: int) -> str:
             query = urlencode([*filters, (wire.PAGE_SIZE, size), (wire.PAGE, number)])
-            return f"{self._base()}/Messages.json?{query}"
+            return f"{self.render.base}/Messages.json?{query}"
 
         payload = {
             "first_page_uri": uri(0),
@@ -408,7 +280,9 @@ class TwilioDialect:
         }
         return EmulatorResponse.json(200, payload)
 
-    def _list_filter(self, params: Params) -> Callable[[SandboxRecord, _Meta], bool]:
+    def _list_filter(
+        self, params: Params
+    ) -> Callable[[SandboxRecord, TwilioMeta], bool]:
         to, sender = first(params, wire.TO), first(params, wire.FROM)
         bounds = [
             (name, wire.parse_date_filter(value))
@@ -416,7 +290,7 @@ class TwilioDialect:
             for value in params.get(name, [])
         ]
 
-        def keep(record: SandboxRecord, meta: _Meta) -> bool:
+        def keep(record: SandboxRecord, meta: TwilioMeta) -> bool:
             if (to and record.to != to) or (sender and record.sender != sender):
                 return False
             if not bounds:
@@ -428,46 +302,9 @@ class TwilioDialect:
 
         return keep
 
-    def _base(self) -> str:
-        return f"/{API_VERSION}/Accounts/{self.account_sid}"
-
-    def status_word(self, record: SandboxRecord, meta: _Meta) -> str:
-        """The Twilio status of a record (``accepted`` for queued service sends)."""
-        word = STATUS_WORDS[record.status]
-        if word == "queued" and meta.messaging_service_sid:
-            return "accepted"  # a Messaging Service has not picked a sender yet
-        return word
-
-    def message_json(self, record: SandboxRecord, meta: _Meta) -> dict[str, Any]:
+    def message_json(self, record: SandboxRecord, meta: TwilioMeta) -> dict[str, Any]:
         """The Message resource of a record."""
-        status = self.status_word(record, meta)
-        accepted = status == "accepted"
-        uri = f"{self._base()}/Messages/{meta.sid}"
-        return {
-            "account_sid": self.account_sid,
-            "api_version": API_VERSION,
-            "body": "" if meta.redacted else record.body,
-            "date_created": rfc2822(record.created_at),
-            "date_sent": rfc2822(meta.date_sent),
-            "date_updated": rfc2822(record.updated_at),
-            "direction": "outbound-api",
-            "error_code": _error_number(record.error_code),
-            "error_message": None,
-            "from": None if accepted else record.sender,
-            "messaging_service_sid": meta.messaging_service_sid,
-            "num_media": "0",
-            "num_segments": "0" if accepted else str(record.segments),
-            "price": None if record.price is None else f"{-record.price:.5f}",
-            "price_unit": "USD",
-            "sid": meta.sid,
-            "status": status,
-            "subresource_uris": {
-                "media": f"{uri}/Media.json",
-                "feedback": f"{uri}/Feedback.json",
-            },
-            "to": record.to,
-            "uri": f"{uri}.json",
-        }
+        return self.render.message_json(record, meta)
 
     # -- webhooks -------------------------------------------------------------
 
@@ -481,64 +318,10 @@ class TwilioDialect:
             meta.date_sent = event.occurred_at
         if not record.status_callback:
             return []
-        status = STATUS_WORDS[event.status]
-        params = [
-            ("SmsSid", meta.sid),
-            ("SmsStatus", status),
-            ("MessageStatus", status),
-            ("To", record.to),
-            ("MessageSid", meta.sid),
-            ("AccountSid", self.account_sid),
-            ("From", record.sender),
-            ("ApiVersion", API_VERSION),
+        return [
+            self.render.status_callback(record, meta, event, record.status_callback)
         ]
-        code = _error_number(event.error_code)
-        if code is not None:
-            params.append(("ErrorCode", str(code)))
-        if meta.messaging_service_sid:
-            params.append(("MessagingServiceSid", meta.messaging_service_sid))
-        if status in {"delivered", "undelivered"} and event.occurred_at is not None:
-            params.append(
-                ("RawDlrDoneDate", wire.format_dlr_done_date(event.occurred_at))
-            )
-        return [self._webhook("status", record.status_callback, params, meta.sid)]
 
     def inbound_webhooks(self, message: InboundMessage, url: str) -> list[Webhook]:
-        """The request Twilio sends to a number's SMS URL for ``message``.
-
-        Twilio reassembles long messages, so there is one request.
-        """
-        sid = f"SM{message.id[2:]}"
-        params = [
-            ("ToCountry", ""),
-            ("SmsMessageSid", sid),
-            ("NumMedia", "0"),
-            ("SmsSid", sid),
-            ("SmsStatus", "received"),
-            ("Body", message.body),
-            ("To", message.to),
-            ("NumSegments", str(message.segments or 1)),
-            ("ReferralNumMedia", "0"),
-            ("MessageSid", sid),
-            ("AccountSid", self.account_sid),
-            ("From", message.sender),
-            ("ApiVersion", API_VERSION),
-        ]
-        return [self._webhook("inbound", url, params, sid)]
-
-    def _webhook(
-        self, kind: str, url: str, params: list[tuple[str, str]], sid: str
-    ) -> Webhook:
-        def sign(final_url: str, data: dict[str, str]) -> dict[str, str]:
-            signature = signing.signature(self.auth_token, final_url, data)
-            return {"X-Twilio-Signature": signature, "User-Agent": "TwilioProxy/1.1"}
-
-        return form_webhook(
-            provider=self.name,
-            kind="status" if kind == "status" else "inbound",
-            method="POST",
-            url=url,
-            params=params,
-            sign=sign,
-            message_id=sid,
-        )
+        """The request Twilio sends to a number's SMS URL for ``message``."""
+        return [self.render.inbound(message, url)]
