@@ -8,18 +8,23 @@ emulator all read them from here. Numbers go out as digits without ``+``
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from smskit._models import Status
 from smskit.providers._common import Throughput, utc
 
 __all__ = [
     "ACCOUNT_PATH",
+    "AUTH_ID",
+    "BASE_URL",
+    "CASH_CREDITS",
     "COLLAPSED",
     "DESTINATION_SEPARATOR",
     "DST",
     "ENV_AUTH_ID",
     "ENV_AUTH_TOKEN",
     "HOST",
+    "INVALID_NUMBER",
     "LIMIT",
     "LIST_FILTERS",
     "LOG",
@@ -29,18 +34,24 @@ __all__ = [
     "MESSAGES_PATH",
     "MESSAGE_EXPIRY",
     "MESSAGE_PATH",
+    "MESSAGE_UUID",
+    "MESSAGE_UUIDS",
     "METHOD",
     "NO_ERROR",
+    "NEXT",
+    "OBJECTS",
     "OFFSET",
     "POWERPACK_UUID",
     "SRC",
     "STATUSES",
     "TEXT",
+    "TRACKABLE",
     "THROUGHPUT",
     "TIME_FILTERS",
     "TYPE",
     "TYPE_SMS",
     "URL",
+    "USD",
     "format_callback_time",
     "format_message_time",
     "parse_time",
@@ -49,6 +60,14 @@ __all__ = [
 # -- host and paths (§3.1, §3.3) ----------------------------------------------
 
 HOST = "api.plivo.com"
+BASE_URL = f"https://{HOST}"
+AUTH_ID = re.compile(r"[MS]A[A-Za-z0-9]{18}")
+"""An Auth ID: ``MA`` (main account) or ``SA`` (subaccount) and 18 more
+letters or digits, 20 in all; the SDK refuses other shapes before sending."""
+MESSAGE_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+"""A ``message_uuid``: a UUID in its 36-character form."""
 ACCOUNT_PATH = "/v1/Account/{auth_id}/"
 """The Account object (``cash_credits`` is the balance)."""
 MESSAGES_PATH = "/v1/Account/{auth_id}/Message/"
@@ -75,12 +94,24 @@ DESTINATION_SEPARATOR = "<"
 MAX_DESTINATIONS = 1000
 """Unique destinations one request may carry."""
 MAX_TEXT_CHARACTERS = 1600
+TRACKABLE = "trackable"
+"""A boolean; the official SDK always sends ``false``."""
+
+# -- the answer to a send (§3.2) ------------------------------------------------
+
+MESSAGE_UUIDS = "message_uuid"
+"""A list: one UUID per accepted destination, in the order of ``dst``."""
+INVALID_NUMBER = "invalid_number"
+"""A list of the destinations of a bulk send Plivo refused (absent when none)."""
 
 # -- list (§3.3) --------------------------------------------------------------
 
 LIMIT = "limit"
 OFFSET = "offset"
 MAX_LIST_LIMIT = 20
+OBJECTS = "objects"
+NEXT = "next"
+"""``meta.next``: the next page's path and query, ``null`` on the last page."""
 TIME_FILTERS = (
     "message_time__gt",
     "message_time__gte",
@@ -100,6 +131,11 @@ LIST_FILTERS = (
 )
 """List filters; ``meta.next`` is the next page's path (it may carry an
 opaque ``cursor`` instead of an offset), ``null`` on the last page."""
+
+CASH_CREDITS = "cash_credits"
+"""The Account object's balance: a decimal string."""
+USD = "USD"
+"""Plivo bills, prices and reports credit in US dollars."""
 
 NO_ERROR = "000"
 """``error_code`` of a message that has not failed."""
