@@ -8,41 +8,38 @@ with ``sig``. Errors on ``/sms/json`` come back as HTTP 200 with a status
 other than ``"0"``, as Vonage does.
 
 Vonage's facts (paths, parameter names, dates, status words, codes, the
-signature) come from ``smskit.providers.vonage``; this module keeps what only
-a server does, and its own choice of which word and code to show for each
-sandbox state.
+signature) come from ``smskit.providers.vonage``. This module reads requests:
+routing, credentials and signatures, validation, the ledger and the Reports
+API's selection; what the answers and webhooks look like (and which word and
+code each sandbox state shows) is in ``_vonage_render``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from smskit import encoding
-from smskit._emulator._common import (
-    Ledger,
-    Webhook,
-    country_of,
-    form_webhook,
-    provider_code,
-    same_secret,
-    url_problem,
-)
+from smskit._emulator._common import Ledger, same_secret, url_problem
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
-from smskit._models import Status
-from smskit.providers._common import digits_only, from_digits, utc
-from smskit.providers.sandbox._magic import DeliveryError, Rejection
-from smskit.providers.sandbox._state import PRICE_PER_SEGMENT, SandboxRejected
-from smskit.providers.vonage import _errors as errors
+from smskit._emulator._vonage_render import (
+    DELIVERY_CODES,
+    DLR_STATUS,
+    SEND_STATUS,
+    UNREACHABLE,
+    VonageRender,
+    report_error,
+    report_status,
+    send_error,
+)
+from smskit.providers._common import from_digits
+from smskit.providers.sandbox._state import SandboxRejected
 from smskit.providers.vonage import _signing as signing
 from smskit.providers.vonage import _wire as wire
 
 if TYPE_CHECKING:
+    from smskit._emulator._common import Webhook
     from smskit._emulator._config import Credentials
     from smskit._models import InboundMessage, StatusEvent
     from smskit.providers.sandbox._state import SandboxRecord, SandboxState
@@ -55,63 +52,8 @@ __all__ = [
     "VonageDialect",
 ]
 
-# The MCC/MNC reserved for test networks; no real carrier has it.
-NETWORK = "00101"
 _TTL_RANGE = wire.TTL_RANGE_MS
 _MESSAGE_TYPES = frozenset(wire.TEXT_TYPES)
-
-# The receipt ``status`` shown for each sandbox status. Statuses missing here
-# (queued, scheduled, canceled) produce no receipt. Reading the word back
-# through wire.DLR_STATUSES gives the status, or a collapse wire.COLLAPSED
-# documents.
-DLR_STATUS: dict[Status, str] = {
-    Status.SENDING: "buffered",
-    Status.SENT: "accepted",
-    Status.DELIVERED: "delivered",
-    Status.READ: wire.COLLAPSED[Status.READ],
-    Status.UNDELIVERED: "failed",
-    Status.REJECTED: "rejected",
-    Status.EXPIRED: "expired",
-    Status.FAILED: wire.COLLAPSED[Status.FAILED],
-    Status.UNKNOWN: "unknown",
-}
-UNREACHABLE = frozenset({Status.SCHEDULED, Status.CANCELED, Status.RECEIVED})
-"""Vonage can neither schedule nor cancel, and each dialect shows only the
-messages sent through it, so no Vonage message is ever in these states."""
-# The Reports API's word for a message without a receipt yet.
-_NO_RECEIPT_YET = wire.COLLAPSED[Status.QUEUED]
-# The receipt ``err-code`` shown for each sandbox delivery error
-# (errors.DELIVERY_ERRORS says what each means).
-DELIVERY_CODES: dict[str, str] = {
-    DeliveryError.UNREACHABLE.value: "2",  # absent subscriber, temporary
-    DeliveryError.BLOCKED.value: "4",  # call barred by user
-    DeliveryError.UNKNOWN_NUMBER.value: "3",  # absent subscriber, permanent
-    DeliveryError.NO_ROUTE.value: "12",  # destination unreachable
-    DeliveryError.FILTERED.value: "6",  # anti-spam rejection
-    DeliveryError.UNKNOWN.value: "99",  # general error
-    # The receipt's status says "expired"; no err-code says more than unknown.
-    DeliveryError.EXPIRED.value: "1",
-}
-_GENERAL_ERROR = "99"
-# The send ``status`` and an ``error-text`` like Vonage's for each sandbox
-# refusal (errors.SEND_ERRORS says what each status means).
-SEND_STATUS: dict[Rejection, tuple[str, str]] = {
-    Rejection.INVALID_TO: ("3", "Invalid to address"),
-    Rejection.INVALID_FROM: ("15", "Illegal Sender Address - rejected"),
-    Rejection.SENDER_NOT_OWNED: ("15", "Illegal Sender Address - rejected"),
-    # Vonage has no sender queue to fill; the nearest refusal is throttling.
-    Rejection.QUEUE_FULL: (
-        "1",
-        "Throughput Rate Exceeded - please wait [ 1000 ] and retry",
-    ),
-    Rejection.CANNOT_ROUTE: ("6", "Unroutable message - rejected"),
-    Rejection.NO_PERMISSION: ("29", "Non White-listed Destination - rejected"),
-    # A number that replied STOP is on Vonage's block list.
-    Rejection.OPTED_OUT: ("7", "Number barred"),
-    Rejection.NOT_MOBILE: ("6", "Unroutable message - rejected"),
-    Rejection.MISSING_BODY: ("2", "Missing text param"),
-    Rejection.BODY_TOO_LONG: ("12", "Message too long"),
-}
 
 
 @attrs.define
@@ -127,22 +69,6 @@ def _valid_ttl(text: str) -> bool:
     if not (text.isascii() and text.isdigit()) or len(text) > 10:
         return False  # "²".isdigit() is true, but int() refuses it
     return _TTL_RANGE[0] <= int(text) <= _TTL_RANGE[1]
-
-
-def _send_error(status: str, text: str) -> EmulatorResponse:
-    """A refused send: HTTP 200, one entry with the status and error-text."""
-    entry = {"status": status, "error-text": text}
-    return EmulatorResponse.json(200, {"message-count": "1", "messages": [entry]})
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else wire.format_report_time(moment)
-
-
-def _err_text(code: str) -> str:
-    """A description for a receipt's err-code, like the Reports API's."""
-    meaning = errors.DELIVERY_ERRORS.get(code, ("general error", "later"))[0]
-    return meaning[0].upper() + meaning[1:]
 
 
 class VonageDialect:
@@ -162,6 +88,7 @@ class VonageDialect:
         self.signature_secret = credentials.vonage_signature_secret
         self.signature_method = credentials.vonage_signature_method
         self.ledger: Ledger[_Meta] = Ledger()
+        self.render = VonageRender(state, credentials)
 
     def handles(self, path: str) -> bool:
         """Whether ``path`` belongs to the Vonage APIs."""
@@ -186,7 +113,7 @@ class VonageDialect:
         if path == "/account/get-balance":
             body = {"error-code": str(status), "error-code-label": text}
             return EmulatorResponse.json(status, body)
-        return self._report_error(status, "Bad Request", text)
+        return report_error(status, "Bad Request", text)
 
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
         """Answer one Vonage API request."""
@@ -267,10 +194,10 @@ class VonageDialect:
                 "14": "Invalid Signature",
                 "32": "Signature and api secret cannot be used together",
             }
-            return _send_error(refused, texts[refused])
+            return send_error(refused, texts[refused])
         problem = self._invalid(params)
         if problem is not None:
-            return _send_error(*problem)
+            return send_error(*problem)
         sender, to = first(params, wire.FROM) or "", first(params, wire.TO) or ""
         try:
             record = self.state.submit(
@@ -281,7 +208,7 @@ class VonageDialect:
                 status_callback=first(params, wire.CALLBACK),
             )
         except SandboxRejected as rejected:
-            return _send_error(
+            return send_error(
                 *SEND_STATUS.get(rejected.rejection, ("3", rejected.detail))
             )
         hex_id = record.id[2:]
@@ -291,7 +218,7 @@ class VonageDialect:
             "0",
         }
         self.ledger.add(record.id, parts, _Meta(part_ids=parts, receipts=receipts))
-        return EmulatorResponse.json(200, self._sent_json(record, parts))
+        return EmulatorResponse.json(200, self.render.sent_json(record, parts))
 
     def _invalid(self, params: Params) -> tuple[str, str] | None:
         """A status and text for a malformed send, or ``None``."""
@@ -309,25 +236,6 @@ class VonageDialect:
             return "3", "Invalid ttl"
         return None
 
-    def _sent_json(
-        self, record: SandboxRecord, parts: tuple[str, ...]
-    ) -> dict[str, Any]:
-        balance = f"{self.state.balance:.8f}"
-        messages = []
-        for part in parts:
-            entry = {
-                "to": digits_only(record.to),
-                "message-id": part,
-                "status": "0",
-                "remaining-balance": balance,
-                "message-price": f"{PRICE_PER_SEGMENT:.8f}",
-                "network": NETWORK,
-            }
-            if record.client_ref is not None:
-                entry["client-ref"] = record.client_ref
-            messages.append(entry)
-        return {"message-count": str(len(parts)), "messages": messages}
-
     # -- balance and reports ------------------------------------------------------
 
     def _unauthorized(self) -> EmulatorResponse:
@@ -344,16 +252,14 @@ class VonageDialect:
         """The Reports API's synchronous ``GET /v2/reports/records`` for SMS."""
         params = request.query_params()
         if not self._key_and_secret(request, params):
-            return self._report_error(401, "Unauthorized", "Invalid credentials")
+            return report_error(401, "Unauthorized", "Invalid credentials")
         if not same_secret(first(params, "account_id") or "", self.api_key):
-            return self._report_error(
-                403, "Forbidden", "account_id is not your account"
-            )
+            return report_error(403, "Forbidden", "account_id is not your account")
         if (
             first(params, "product") != wire.REPORT_PRODUCT
             or first(params, "direction") != wire.REPORT_DIRECTION
         ):
-            return self._report_error(
+            return report_error(
                 422,
                 "Invalid parameters",
                 "the emulator has product=SMS, direction=outbound",
@@ -361,25 +267,9 @@ class VonageDialect:
         try:
             found, missing = self._select(params)
         except ValueError as problem:
-            return self._report_error(422, "Invalid parameters", str(problem))
+            return report_error(422, "Invalid parameters", str(problem))
         with_body = first(params, "include_message") == "true"
-        payload: dict[str, Any] = {
-            "request_id": str(uuid.uuid4()),
-            "request_status": "SUCCESS",
-            "received_at": _iso(self.state.now),
-            "price": 0,
-            "currency": "EUR",
-            "account_id": self.api_key,
-            "product": "SMS",
-            "direction": "outbound",
-            "include_message": with_body,
-            "items_count": len(found),
-            "records": [
-                self._report_json(record, part, with_body) for record, part in found
-            ],
-        }
-        if missing:
-            payload["ids_not_found"] = ",".join(missing)
+        payload = self.render.records_json(found, missing, with_body)
         return EmulatorResponse.json(200, payload)
 
     def _select(
@@ -409,140 +299,34 @@ class VonageDialect:
             record = self.state.get(record_id)
             if record is None or not start <= record.created_at < end:
                 continue
-            if wanted and self._report_status(record) != wanted:
+            if wanted and report_status(record) != wanted:
                 continue
             chosen += [(record, part) for part in meta.part_ids]
         return chosen, []
 
-    def _report_status(self, record: SandboxRecord) -> str:
-        return DLR_STATUS.get(record.status, _NO_RECEIPT_YET)
-
     def _report_json(
         self, record: SandboxRecord, part: str, with_body: bool
     ) -> dict[str, Any]:
-        final = record.status.is_final
-        err = self._err_code(record.status, record.error_code)
-        item: dict[str, Any] = {
-            "account_id": self.api_key,
-            "message_id": part,
-            "client_ref": record.client_ref,
-            "direction": "outbound",
-            "from": digits_only(record.sender),
-            "to": digits_only(record.to),
-            "network": NETWORK,
-            "country": country_of(record.to),
-            "date_received": _iso(record.created_at),
-            "date_finalized": _iso(record.updated_at) if final else None,
-            "latency": int(
-                (record.updated_at - record.created_at).total_seconds() * 1000
-            )
-            if final
-            else None,
-            "status": self._report_status(record),
-            "error_code": err,
-            "error_code_description": _err_text(err),
-            "total_price": f"{PRICE_PER_SEGMENT if record.price else 0:.8f}",
-            "currency": "EUR",
-            "concatenated": record.segments > 1,
-        }
-        if with_body:
-            item["message_body"] = record.body
-        return item
+        """The Reports API's record of one part of a message.
 
-    def _report_error(self, status: int, title: str, detail: str) -> EmulatorResponse:
-        body = {
-            "type": "https://developer.vonage.com/api-errors",
-            "title": title,
-            "detail": detail,
-            "instance": str(uuid.uuid4()),
-        }
-        return EmulatorResponse.json(status, body)
+        A door to `VonageRender.report_json` for the round-trip tests.
+        """
+        return self.render.report_json(record, part, with_body)
 
     # -- webhooks -------------------------------------------------------------------
-
-    def _err_code(self, status: Status, code: str | None) -> str:
-        failed = {Status.UNDELIVERED, Status.REJECTED, Status.EXPIRED, Status.FAILED}
-        if status not in failed and status is not Status.UNKNOWN:
-            return "0"  # delivered, or no verdict yet
-        return provider_code(code, DELIVERY_CODES) or _GENERAL_ERROR
 
     def on_event(self, event: StatusEvent) -> list[Webhook]:
         """One delivery receipt per part for a status change, if receipts are due."""
         meta = self.ledger.meta(event.message_id)
         record = self.state.get(event.message_id)
-        word = DLR_STATUS.get(event.status)
-        if meta is None or record is None or word is None:
+        if meta is None or record is None:
             return []
         if not meta.receipts or not record.status_callback:
             return []
-        moment = utc(event.occurred_at or self.state.now)
-        err = self._err_code(event.status, event.error_code)
-        hooks = []
-        for part in meta.part_ids:
-            params = [
-                ("msisdn", digits_only(record.to)),
-                ("to", digits_only(record.sender)),
-                ("network-code", NETWORK),
-                ("messageId", part),
-                ("price", f"{PRICE_PER_SEGMENT:.8f}"),
-                ("status", word),
-                ("scts", wire.format_scts(moment)),
-                ("err-code", err),
-                ("api-key", self.api_key),
-                ("message-timestamp", wire.format_timestamp(moment)),
-            ]
-            if record.client_ref is not None:
-                params.append(("client-ref", record.client_ref))
-            hooks.append(self._webhook("status", record.status_callback, params, part))
-        return hooks
+        return self.render.receipts(
+            record, meta.part_ids, event, record.status_callback
+        )
 
     def inbound_webhooks(self, message: InboundMessage, url: str) -> list[Webhook]:
         """Inbound-SMS webhooks: one per part, as Vonage does not reassemble."""
-        info = encoding.analyze(message.body)
-        kind = "text" if info.encoding is encoding.Encoding.GSM7 else "unicode"
-        moment = utc(message.received_at or self.state.now)
-        hex_id = message.id[2:]
-        parts = [segment.text for segment in info.segments] or [message.body]
-        hooks = []
-        for number, text in enumerate(parts, start=1):
-            message_id = f"{hex_id[:14]}{number:02x}".upper()
-            params = [
-                ("msisdn", digits_only(message.sender)),
-                ("to", digits_only(message.to)),
-                ("messageId", message_id),
-                ("text", text),
-                ("type", kind),
-                ("keyword", message.keyword),
-                ("api-key", self.api_key),
-                ("message-timestamp", wire.format_timestamp(moment)),
-            ]
-            if len(parts) > 1:
-                params += [
-                    ("concat", "true"),
-                    ("concat-ref", str(int(hex_id[:4], 16) % 256)),
-                    ("concat-total", str(len(parts))),
-                    ("concat-part", str(number)),
-                ]
-            hooks.append(self._webhook("inbound", url, params, message_id))
-        return hooks
-
-    def _webhook(
-        self, kind: str, url: str, params: list[tuple[str, str]], message_id: str
-    ) -> Webhook:
-        signed = [
-            *params,
-            ("timestamp", str(int(time.time()))),
-            ("nonce", str(uuid.uuid4())),
-        ]
-        sig = signing.signature(
-            self.signature_secret, dict(signed), method=self.signature_method
-        )
-        return form_webhook(
-            provider=self.name,
-            kind="status" if kind == "status" else "inbound",
-            method="POST",
-            url=url,
-            params=[*signed, (wire.SIGNATURE, sig)],
-            sign=lambda _url, _data: {"User-Agent": "Vonage-Webhooks/1.0"},
-            message_id=message_id,
-        )
+        return self.render.inbound(message, url)
