@@ -180,12 +180,14 @@ def test_a_long_throttle_hint_gives_up_at_once(emulator: Emulator) -> None:
     assert caught.value.provider_code == "1"
 
 
-def test_list_cancel_and_schedule_are_not_supported(emulator: Emulator) -> None:
+def test_list_cancel_batch_and_schedule_are_not_supported(emulator: Emulator) -> None:
     with smskit.Client(provider(emulator), sender=SENDER) as client:
         with pytest.raises(smskit.NotSupported):
             list(client.list_messages())
         with pytest.raises(smskit.NotSupported):
             client.cancel("0A0000000123ABCD")
+        with pytest.raises(smskit.NotSupported):
+            client.send_batch(to=[TO, "+14155552672"], body="hi")
         with pytest.raises(smskit.NotSupported):
             client.send(to=TO, body="hi", send_at=START + dt.timedelta(days=400))
 
