@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import pickle
+from typing import Any
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_a_token_argument_wins_over_an_api_key_in_the_environment(
 )
 def test_a_missing_credential_names_its_argument_and_variable(
     monkeypatch: pytest.MonkeyPatch,
-    arguments: dict[str, str],
+    arguments: dict[str, Any],
     environment: dict[str, str],
     named: tuple[str, ...],
 ) -> None:
@@ -110,7 +111,7 @@ def test_both_kinds_of_credentials_are_refused() -> None:
     ],
 )
 def test_malformed_sids_are_refused_without_echoing_them(
-    arguments: dict[str, str],
+    arguments: dict[str, Any],
 ) -> None:
     with pytest.raises(smskit.ConfigurationError) as caught:
         Twilio(**arguments)
@@ -197,7 +198,7 @@ def test_base_url_overrides_the_host() -> None:
         ("not a url", {}),
     ],
 )
-def test_bad_base_urls_are_refused(base_url: str, extra: dict[str, str]) -> None:
+def test_bad_base_urls_are_refused(base_url: str, extra: dict[str, Any]) -> None:
     with pytest.raises(smskit.ConfigurationError):
         Twilio(account_sid=ACCOUNT, auth_token=TOKEN, base_url=base_url, **extra)
 
