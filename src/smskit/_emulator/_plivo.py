@@ -7,47 +7,43 @@ as ``{"api_id", "error"}``, and status callbacks and inbound webhooks signed
 with Plivo's V3 and V2 signatures.
 
 Plivo's facts (paths, parameter names, dates, message states, codes, the
-signatures) come from ``smskit.providers.plivo``; this module keeps what only
-a server does, and its own choice of which word and code to show for each
-sandbox state.
+signatures) come from ``smskit.providers.plivo``. This module reads requests:
+routing, credentials, validation, destinations, the ledger, paging and list
+filters; what the answers and webhooks look like (and which state and code
+each sandbox state shows) is in ``_plivo_render``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import attrs
-
-from smskit._emulator._common import (
-    Ledger,
-    Webhook,
-    country_of,
-    form_webhook,
-    nonce,
-    provider_code,
-    same_secret,
-    url_problem,
-)
+from smskit._emulator._common import Ledger, same_secret, url_problem
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
+from smskit._emulator._plivo_render import (
+    DELIVERY_CODES,
+    REJECTION_STATUS,
+    STATUS_WORDS,
+    UNREACHABLE,
+    PlivoMeta,
+    PlivoRender,
+    api_id,
+    error,
+    error_code,
+    rejected,
+    uuid_of,
+)
 from smskit._models import Status
 from smskit.providers._common import digits_only, from_digits
-from smskit.providers.plivo import _signing as signing
 from smskit.providers.plivo import _wire as wire
-from smskit.providers.sandbox._magic import DeliveryError, Rejection
-from smskit.providers.sandbox._state import (
-    OPT_IN_WORDS,
-    OPT_OUT_WORDS,
-    PRICE_PER_SEGMENT,
-    SandboxRejected,
-)
+from smskit.providers.sandbox._state import SandboxRejected
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable
 
+    from smskit._emulator._common import Webhook
     from smskit._emulator._config import Credentials
     from smskit._models import InboundMessage, StatusEvent
     from smskit.providers.sandbox._state import SandboxRecord, SandboxState
@@ -71,89 +67,6 @@ _TIME_FILTERS: dict[str, Callable[[dt.datetime, dt.datetime], bool]] = {
     "message_time__lt": lambda time, bound: time < bound,
     "message_time__lte": lambda time, bound: time <= bound,
 }
-
-# The ``message_state`` shown for each sandbox status. Reading it back
-# through wire.STATUSES gives the status, or a collapse wire.COLLAPSED
-# documents; UNREACHABLE lists the statuses no Plivo message can reach.
-STATUS_WORDS: dict[Status, str] = {
-    Status.SCHEDULED: "queued",
-    Status.QUEUED: "queued",
-    Status.SENDING: wire.COLLAPSED[Status.SENDING],
-    Status.SENT: "sent",
-    Status.DELIVERED: "delivered",
-    Status.READ: "read",
-    Status.UNDELIVERED: "undelivered",
-    Status.REJECTED: "rejected",
-    Status.EXPIRED: wire.COLLAPSED[Status.EXPIRED],
-    Status.FAILED: "failed",
-    Status.CANCELED: "failed",
-    Status.RECEIVED: "received",
-    Status.UNKNOWN: wire.COLLAPSED[Status.UNKNOWN],
-}
-UNREACHABLE = frozenset({Status.SCHEDULED, Status.CANCELED})
-"""Plivo can neither schedule nor cancel, and each dialect shows only the
-messages sent through it, so no Plivo message is ever in these states."""
-# The ``error_code`` shown for each sandbox delivery error (_errors.
-# DELIVERY_ERRORS says what each means).
-DELIVERY_CODES: dict[str, str] = {
-    DeliveryError.UNREACHABLE.value: "80",  # destination temporarily unavailable
-    DeliveryError.BLOCKED.value: "100",  # prohibited by carrier
-    DeliveryError.UNKNOWN_NUMBER.value: "50",  # invalid destination number
-    DeliveryError.NO_ROUTE.value: "90",  # no route available
-    DeliveryError.FILTERED.value: "30",  # spam detected
-    DeliveryError.UNKNOWN.value: "1000",  # unknown error
-    # Plivo reports expiry as an error code on an undelivered message; none of
-    # its published codes says "expired", temporarily unavailable is nearest.
-    DeliveryError.EXPIRED.value: "80",
-}
-_UNKNOWN_ERROR = "1000"
-# The HTTP status of each sandbox refusal (_errors.ERRORS says what each
-# means); Plivo answers a refusal with a status and a text, no code.
-REJECTION_STATUS: dict[Rejection, int] = {
-    # The SDK maps a 403 on POST …/Message/ to GeoPermissionError.
-    Rejection.NO_PERMISSION: 403,
-}
-_REFUSED = 400
-_REJECTION_TEXT: dict[Rejection, str] = {
-    Rejection.INVALID_TO: "{to} is not a valid phone number",
-    Rejection.INVALID_FROM: "{sender} is not a valid source number",
-    Rejection.SENDER_NOT_OWNED: "{sender} is not a number of this account",
-    Rejection.QUEUE_FULL: "queue for {sender} is full, try again later",
-    Rejection.CANNOT_ROUTE: "no route available to {to}",
-    Rejection.NO_PERMISSION: "geo permission for {to} is not enabled",
-    Rejection.OPTED_OUT: "{to} has opted out (STOP) of messages from this account",
-    Rejection.NOT_MOBILE: "{to} is not SMS enabled",
-    Rejection.MISSING_BODY: "text parameter not present",
-    Rejection.BODY_TOO_LONG: "text is too long: it exceeds 1600 characters",
-}
-
-
-@attrs.define
-class _Meta:
-    """Plivo-only facts about one message."""
-
-    uuid: str
-    method: str = "POST"
-    sequence: int = 0
-    sent_at: dt.datetime | None = None
-
-
-def _api_id() -> str:
-    return str(uuid.uuid1())  # Plivo's api_ids are time-based UUIDs
-
-
-def _uuid_of(sandbox_id: str) -> str:
-    """A version-4-shaped UUID made from a sandbox id's 128 random bits."""
-    return str(uuid.UUID(hex=sandbox_id[2:], version=4))
-
-
-def error(status: int, text: str) -> EmulatorResponse:
-    """A Plivo error response."""
-    return EmulatorResponse.json(status, {"api_id": _api_id(), "error": text})
-
-
-def _callback_time(moment: dt.datetime | None) -> str:
-    return "" if moment is None else wire.format_callback_time(moment)
 
 
 def _destinations(value: Any) -> list[str]:
@@ -183,7 +96,8 @@ class PlivoDialect:
         self.state = state
         self.auth_id = credentials.plivo_auth_id
         self.auth_token = credentials.plivo_auth_token
-        self.ledger: Ledger[_Meta] = Ledger()
+        self.ledger: Ledger[PlivoMeta] = Ledger()
+        self.render = PlivoRender(state, credentials)
 
     def handles(self, path: str) -> bool:
         """Whether ``path`` belongs to the Plivo API."""
@@ -215,7 +129,7 @@ class PlivoDialect:
             return error(404, f"resource not found: {request.path}")
         rest = match["rest"]
         if rest == "" and request.method == "GET":
-            return self._account()
+            return EmulatorResponse.json(200, self.render.account_json())
         if rest == "Message/":
             if request.method == "POST":
                 return self._send(request)
@@ -226,23 +140,6 @@ class PlivoDialect:
         if message is not None and request.method == "GET":
             return self._fetch(message["uuid"])
         return error(404, f"resource not found: {request.path}")
-
-    def _account(self) -> EmulatorResponse:
-        payload = {
-            "account_type": "standard",
-            "address": "",
-            "api_id": _api_id(),
-            "auth_id": self.auth_id,
-            "auto_recharge": False,
-            "billing_mode": "prepaid",
-            "cash_credits": f"{self.state.balance:.5f}",
-            "city": "",
-            "name": "smskit emulator",
-            "resource_uri": f"/v1/Account/{self.auth_id}/",
-            "state": "",
-            "timezone": "Etc/UTC",
-        }
-        return EmulatorResponse.json(200, payload)
 
     def _payload(self, request: EmulatorRequest) -> dict[str, Any]:
         """The send's parameters (a JSON object, or a form).
@@ -275,12 +172,10 @@ class PlivoDialect:
             else:
                 accepted.append(outcome)
         if not accepted:
-            destination, rejected = refused[0]
-            status = REJECTION_STATUS.get(rejected.rejection, _REFUSED)
-            text = _REJECTION_TEXT.get(rejected.rejection, rejected.detail)
-            return error(status, text.format(to=destination, sender=sender))
+            destination, first_refusal = refused[0]
+            return rejected(first_refusal, to=destination, sender=sender)
         body: dict[str, Any] = {
-            "api_id": _api_id(),
+            "api_id": api_id(),
             "message": "message(s) queued",
             "message_uuid": accepted,
         }
@@ -324,10 +219,10 @@ class PlivoDialect:
             )
         except SandboxRejected as rejected:
             return rejected
-        message_uuid = _uuid_of(record.id)
+        message_uuid = uuid_of(record.id)
         method = str(payload.get(wire.METHOD) or "POST").upper()
         self.ledger.add(
-            record.id, [message_uuid], _Meta(uuid=message_uuid, method=method)
+            record.id, [message_uuid], PlivoMeta(uuid=message_uuid, method=method)
         )
         return message_uuid
 
@@ -336,8 +231,8 @@ class PlivoDialect:
         record = None if record_id is None else self.state.get(record_id)
         if record is None:
             return error(404, f"message {message_uuid} not found")
-        mdr = self.mdr(record, message_uuid)
-        return EmulatorResponse.json(200, {"api_id": _api_id(), **mdr})
+        mdr = self.render.mdr(record, message_uuid)
+        return EmulatorResponse.json(200, {"api_id": api_id(), **mdr})
 
     def _list(self, params: Params) -> EmulatorResponse:
         try:
@@ -373,9 +268,11 @@ class PlivoDialect:
             "previous": link(max(offset - limit, 0)) if offset > 0 else None,
             "total_count": len(chosen),
         }
-        objects = [self.mdr(record, message_uuid) for record, message_uuid in page]
+        objects = [
+            self.render.mdr(record, message_uuid) for record, message_uuid in page
+        ]
         return EmulatorResponse.json(
-            200, {"api_id": _api_id(), "meta": meta, "objects": objects}
+            200, {"api_id": api_id(), "meta": meta, "objects": objects}
         )
 
     def _list_filter(self, params: Params) -> Callable[[SandboxRecord], bool]:
@@ -385,7 +282,7 @@ class PlivoDialect:
             "message_type": lambda _: "sms",
             "to_number": lambda r: digits_only(r.to),
             "from_number": lambda r: digits_only(r.sender),
-            "error_code": lambda r: self._error_code(r.status, r.error_code),
+            "error_code": lambda r: error_code(r.status, r.error_code),
         }
         wanted = [(exact[k], v) for k in exact for v in params.get(k, [])]
         bounds = [
@@ -401,38 +298,9 @@ class PlivoDialect:
 
         return keep
 
-    def _error_code(self, status: Status, code: str | None) -> str:
-        if status not in {
-            Status.FAILED,
-            Status.UNDELIVERED,
-            Status.REJECTED,
-            Status.EXPIRED,
-        }:
-            return wire.NO_ERROR
-        return provider_code(code, DELIVERY_CODES) or _UNKNOWN_ERROR
-
     def mdr(self, record: SandboxRecord, message_uuid: str) -> dict[str, Any]:
-        """The message detail record of a record."""
-        amount = record.price or 0
-        return {
-            "destination_country_iso2": country_of(record.to),
-            "error_code": self._error_code(record.status, record.error_code),
-            "from_number": digits_only(record.sender),
-            "is_domestic": False,
-            "message_direction": "outbound",
-            "message_state": STATUS_WORDS[record.status],
-            "message_time": wire.format_message_time(record.created_at),
-            "message_type": "sms",
-            "message_uuid": message_uuid,
-            "powerpack_id": None,
-            "replaced_sender": "",
-            "requester_ip": "127.0.0.1",
-            "resource_uri": f"/v1/Account/{self.auth_id}/Message/{message_uuid}/",
-            "to_number": digits_only(record.to),
-            "total_amount": f"{amount:.5f}",
-            "total_rate": f"{PRICE_PER_SEGMENT:.5f}",
-            "units": record.segments,
-        }
+        """The message detail record of a record (see `PlivoRender.mdr`)."""
+        return self.render.mdr(record, message_uuid)
 
     # -- webhooks ---------------------------------------------------------------
 
@@ -447,99 +315,9 @@ class PlivoDialect:
         if not record.status_callback:
             return []
         meta.sequence += 1
-        code = self._error_code(event.status, event.error_code)
-        params = [
-            ("MessageUUID", meta.uuid),
-            ("ParentMessageUUID", meta.uuid),
-            ("From", digits_only(record.sender)),
-            ("To", digits_only(record.to)),
-            ("Type", "sms"),
-            ("Status", STATUS_WORDS[event.status]),
-            ("Units", str(record.segments)),
-            ("TotalRate", f"{PRICE_PER_SEGMENT:.5f}"),
-            ("TotalAmount", f"{event.price or 0:.5f}"),
-            ("MCC", "001"),
-            ("MNC", "01"),
-            ("Sequence", str(meta.sequence)),
-            ("MessageTime", _callback_time(record.created_at)),
-            ("QueuedTime", _callback_time(record.created_at)),
-            ("SentTime", _callback_time(meta.sent_at)),
-            (
-                "DeliveryReportTime",
-                _callback_time(event.occurred_at) if event.status.is_final else "",
-            ),
-        ]
-        if code != wire.NO_ERROR:
-            params.append(("ErrorCode", code))
-        return [
-            self._webhook(
-                "status", record.status_callback, meta.method, params, meta.uuid
-            )
-        ]
+        url = record.status_callback
+        return [self.render.status_callback(record, meta, event, url)]
 
     def inbound_webhooks(self, message: InboundMessage, url: str) -> list[Webhook]:
-        """The POST Plivo makes to an application's ``message_url``.
-
-        Plivo concatenates long inbound SMS, so there is one request.
-        """
-        keyword = message.keyword
-        intent = (
-            "optout"
-            if keyword in OPT_OUT_WORDS
-            else "optin"
-            if keyword in OPT_IN_WORDS
-            else "help"
-            if keyword in {"HELP", "INFO"}
-            else ""
-        )
-        message_uuid = _uuid_of(message.id)
-        params = [
-            ("From", digits_only(message.sender)),
-            ("To", digits_only(message.to)),
-            ("Type", "sms"),
-            ("Text", message.body),
-            ("MessageUUID", message_uuid),
-            ("Units", str(message.segments or 1)),
-            ("TotalRate", "0.00000"),
-            ("TotalAmount", "0.00000"),
-            ("MessageIntent", intent),
-            ("PowerpackUUID", ""),
-        ]
-        return [self._webhook("inbound", url, "POST", params, message_uuid)]
-
-    def _webhook(
-        self,
-        kind: str,
-        url: str,
-        method: str,
-        params: list[tuple[str, str]],
-        message_uuid: str,
-    ) -> Webhook:
-        def sign(final_url: str, data: dict[str, str]) -> dict[str, str]:
-            once = nonce()
-            if method == "GET":  # the parameters are in the final URL's query
-                v3 = signing.v3_signature(
-                    self.auth_token, final_url, once, method="GET"
-                )
-            else:
-                v3 = signing.v3_signature(self.auth_token, final_url, once, data)
-            v2 = signing.v2_signature(self.auth_token, final_url, once)
-            return {
-                "X-Plivo-Signature-V3": v3,
-                "X-Plivo-Signature-Ma-V3": v3,  # no subaccounts: same token
-                "X-Plivo-Signature-V3-Nonce": once,
-                "X-Plivo-Signature-V2": v2,
-                "X-Plivo-Signature-Ma-V2": v2,
-                "X-Plivo-Signature-V2-Nonce": once,
-                "User-Agent": "PlivoHTTP/1.0",
-            }
-
-        return form_webhook(
-            provider=self.name,
-            kind="status" if kind == "status" else "inbound",
-            method=method,
-            url=url,
-            params=params,
-            sign=sign,
-            message_id=message_uuid,
-        )
+        """The POST Plivo makes to an application's ``message_url``."""
+        return [self.render.inbound(message, url)]

@@ -85,7 +85,7 @@ class TwilioDialect:
         self.account_sid = credentials.twilio_account_sid
         self.auth_token = credentials.twilio_auth_token
         self.ledger: Ledger[TwilioMeta] = Ledger()
-        self.render = TwilioRender(self.account_sid, self.auth_token)
+        self.render = TwilioRender(credentials)
 
     def handles(self, path: str) -> bool:
         """Whether ``path`` belongs to the Twilio API."""

@@ -22,6 +22,7 @@ from smskit.providers.twilio import _wire as wire
 if TYPE_CHECKING:
     import datetime as dt
 
+    from smskit._emulator._config import Credentials
     from smskit._models import InboundMessage, StatusEvent
     from smskit.providers.sandbox._state import SandboxRecord, SandboxRejected
 
@@ -185,13 +186,12 @@ class TwilioRender:
     """Renders one account's Message resources and signed webhooks.
 
     Args:
-        account_sid: The account's SID, shown in every resource and webhook.
-        auth_token: The token webhooks are signed with.
+        credentials: The account shown, and the token webhooks are signed with.
     """
 
-    def __init__(self, account_sid: str, auth_token: str) -> None:
-        self._account_sid = account_sid
-        self._auth_token = auth_token
+    def __init__(self, credentials: Credentials) -> None:
+        self._account_sid = credentials.twilio_account_sid
+        self._auth_token = credentials.twilio_auth_token
 
     @property
     def base(self) -> str:
