@@ -32,9 +32,7 @@ if TYPE_CHECKING:
         Page,
     )
 
-# Left empty until tests/providers/test_round_trip.py stops asserting that
-# provider packages export nothing; `Plivo` is importable from here all the same.
-__all__: list[str] = []
+__all__ = ["Plivo"]
 
 
 def _utc_now() -> dt.datetime:
