@@ -537,3 +537,25 @@ async def test_a_limiter_failure_after_an_ambiguous_attempt_is_unknown(
     assert isinstance(info.value.__cause__, smskit.LimiterUnavailable)
     assert 1 == len(sandbox.outbox)
     await client.close()
+
+
+@pytest.mark.anyio
+async def test_a_send_the_provider_cannot_build_takes_no_rate_limit_token(
+    sandbox: Sandbox, make_client: MakeClient
+) -> None:
+    reserved: list[float] = []
+
+    class Recording(smskit.LocalLimiter):
+        def reserve(self, key: str, cost: float) -> float:
+            reserved.append(cost)
+            return super().reserve(key, cost)
+
+    class Picky(Sandbox):
+        def build_send(self, message: Any) -> httpx.Request:
+            raise smskit.InvalidMessage("this provider needs a sender")
+
+    client = make_client(Picky(), rate_limit=Recording(smskit.RateLimit(rate=1)))
+    with pytest.raises(smskit.InvalidMessage, match="needs a sender"):
+        await client.send(to=TO, body="hi")
+    assert [] == reserved
+    await client.close()

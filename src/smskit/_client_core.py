@@ -250,6 +250,9 @@ class ClientCore:
     def _send_flow(
         self, provider: Provider, outgoing: OutgoingMessage
     ) -> Generator[Command, Outcome, Message]:
+        # Build once now: a message the provider refuses to build fails before
+        # any I/O and before it takes a rate-limit token.
+        provider.build_send(outgoing)
         operation = Operation(
             provider=provider.name,
             name="send",
@@ -269,6 +272,7 @@ class ClientCore:
     ) -> Generator[Command, Outcome, tuple[BatchResult, ...]]:
         base = batch.message
         named = _as_provider(provider)
+        provider.build_send_batch(batch)  # refused before any I/O or token
         operation = Operation(
             provider=named.name,
             name="send_batch",

@@ -336,7 +336,32 @@ class RejectedMessage(ProviderError):
 
 
 class OptedOut(RejectedMessage):
-    """The recipient has opted out (replied STOP); never retry."""
+    """The recipient has opted out (replied STOP); never retry.
+
+    Attributes:
+        to: The recipient who opted out (E.164), when the provider says.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        to: str | None = None,
+        http_status: int | None = None,
+        provider_code: str | None = None,
+        retryable: bool | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            provider=provider,
+            http_status=http_status,
+            provider_code=provider_code,
+            retryable=retryable,
+            request_id=request_id,
+        )
+        self.to = to
 
 
 class InsufficientFunds(ProviderError):

@@ -536,12 +536,9 @@ def _error(
     }
     if issubclass(rule.error, RateLimited):
         return RateLimited(text, retry_after=retry_after_seconds(response), **common)
-    error = rule.error(text, retryable=rule.retry == "not_processed", **common)
-    if isinstance(error, OptedOut) and recipient is not None:
-        # OptedOut's constructor has no recipient yet; the attribute rides in
-        # the instance dict, which the error's pickling keeps.
-        error.__dict__["to"] = recipient
-    return error
+    if issubclass(rule.error, OptedOut):
+        return OptedOut(text, to=recipient, **common)
+    return rule.error(text, retryable=rule.retry == "not_processed", **common)
 
 
 def _malformed(response: httpx.Response, what: str) -> ProviderError:
