@@ -341,5 +341,6 @@ def test_the_emulator_filters_what_the_wire_names() -> None:
     assert set(plivo_wire.TIME_FILTERS) <= set(plivo_wire.LIST_FILTERS)
 
 
-def test_provider_packages_export_nothing_yet() -> None:
-    assert [[], [], []] == [list(package.__all__) for package in PROVIDERS]
+def test_each_provider_package_exports_its_configuration_class() -> None:
+    exported = [list(package.__all__) for package in PROVIDERS]
+    assert [["Twilio"], ["Vonage"], ["Plivo"]] == exported

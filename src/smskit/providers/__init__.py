@@ -27,7 +27,10 @@ from smskit.providers._protocol import (
     WebhookRequest,
     capabilities,
 )
+from smskit.providers.plivo import Plivo
 from smskit.providers.sandbox import Sandbox, SandboxFault
+from smskit.providers.twilio import Twilio
+from smskit.providers.vonage import Vonage
 
 __all__ = [
     "BatchResult",
@@ -38,6 +41,7 @@ __all__ = [
     "OutgoingBatch",
     "OutgoingMessage",
     "Page",
+    "Plivo",
     "Provider",
     "Sandbox",
     "SandboxFault",
@@ -47,6 +51,8 @@ __all__ = [
     "SupportsList",
     "SupportsSchedule",
     "SupportsWebhooks",
+    "Twilio",
+    "Vonage",
     "WebhookRequest",
     "capabilities",
 ]
