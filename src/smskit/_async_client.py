@@ -6,7 +6,8 @@ the two share their checks and flows.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+import importlib
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import anyio
 import httpx
@@ -18,7 +19,7 @@ from smskit._client_core import ClientCore
 from smskit._client_support import Pager, in_process_transport, transport_options
 from smskit._config import captured_by, is_testing
 from smskit._core._async import run_async
-from smskit._exceptions import SmsKitError
+from smskit._exceptions import ConfigurationError, SmsKitError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -48,7 +49,14 @@ class AsyncClient(ClientCore):
 
     Use it as an async context manager, or await `aclose` when done. It takes
     the same options as `Client`, except that ``http_client`` is an
-    `httpx.AsyncClient`.
+    `httpx.AsyncClient`, and one more.
+
+    Args:
+        transport: ``"httpx"`` (the default) sends through httpx's own
+            connection pool, on asyncio and trio. ``"aiohttp"`` sends through
+            aiohttp's pool (``pip install 'smskit-sdk[aiohttp]'``, asyncio
+            only), which is several times faster with many concurrent sends;
+            everything else stays the same.
     """
 
     def __init__(
@@ -67,6 +75,7 @@ class AsyncClient(ClientCore):
         hooks: Hooks | None = None,
         log_sensitive: bool = False,
         number_policy: phone.NumberPolicy | None = DEFAULT_NUMBER_POLICY,
+        transport: Literal["httpx", "aiohttp"] = "httpx",
     ) -> None:
         super().__init__(
             provider,
@@ -83,9 +92,7 @@ class AsyncClient(ClientCore):
         options = transport_options(timeout, limits, http2)
         checks.instance("http_client", http_client, (httpx.AsyncClient, type(None)))
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            transport=in_process_transport(provider), **options
-        )
+        self._http = http_client or _http_client(provider, transport, options)
 
     async def send(
         self,
@@ -229,3 +236,31 @@ class AsyncClient(ClientCore):
             return await run_async(
                 flow, client=http, sleep=sleep, limiter=self._limiter
             )
+
+
+def _http_client(
+    provider: Provider, transport: object, options: dict[str, Any]
+) -> httpx.AsyncClient:
+    """The HTTP client an `AsyncClient` creates for itself."""
+    if transport not in ("httpx", "aiohttp"):
+        message = f"transport must be 'httpx' or 'aiohttp', not {transport!r}"
+        raise ConfigurationError(message)
+    own = in_process_transport(provider)
+    if transport == "httpx" or own is not None:
+        # An in-process provider (the sandbox) answers through its own transport.
+        return httpx.AsyncClient(transport=own, **options)
+    if options["http2"]:
+        raise ConfigurationError("the aiohttp transport speaks HTTP/1.1 only")
+    return _aiohttp_client(options)
+
+
+def _aiohttp_client(options: dict[str, Any]) -> httpx.AsyncClient:
+    try:
+        httpx_aiohttp = importlib.import_module("httpx_aiohttp")
+    except ImportError:
+        message = (
+            "transport='aiohttp' needs httpx-aiohttp: pip install 'smskit-sdk[aiohttp]'"
+        )
+        raise ConfigurationError(message) from None
+    client: httpx.AsyncClient = httpx_aiohttp.HttpxAiohttpClient(**options)
+    return client
