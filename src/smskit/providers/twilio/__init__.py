@@ -4,8 +4,8 @@
 ``_wire`` (paths, parameter names, status words, dates, environment
 variables, throughput), ``_errors`` (error codes) and ``_signing``
 (``X-Twilio-Signature``): plain data and pure functions, shared with webhook
-verification and the local emulator. ``_api`` builds the requests and reads
-the answers; ``_config`` resolves credentials and hosts.
+verification and the local emulator. ``_api`` builds the requests,
+``_parse`` reads the answers and ``_config`` resolves credentials and hosts.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 from smskit._exceptions import ConfigurationError, OptionTypeError
-from smskit.providers.twilio import _api
+from smskit.providers.twilio import _api, _parse
 from smskit.providers.twilio import _wire as wire
 from smskit.providers.twilio._config import (
     api_base_url,
@@ -176,7 +176,7 @@ class Twilio:
 
     def parse_send(self, message: OutgoingMessage, response: httpx.Response) -> Message:
         """Read the answer to a send."""
-        return _api.parse_send(message, response)
+        return _parse.parse_send(message, response)
 
     def build_fetch(self, message_id: str) -> httpx.Request:
         """Make the request that looks up a message by its SID (``SM…``)."""
@@ -184,7 +184,7 @@ class Twilio:
 
     def parse_fetch(self, response: httpx.Response) -> Message:
         """Read the answer to a lookup."""
-        return _api.parse_fetch(response)
+        return _parse.parse_fetch(response)
 
     def build_list(self, query: ListQuery, cursor: str | None) -> httpx.Request:
         """Make the request for the first page, or the page at ``next_page_uri``."""
@@ -192,7 +192,7 @@ class Twilio:
 
     def parse_list(self, response: httpx.Response) -> Page:
         """Read one page of sent messages, newest first."""
-        return _api.parse_list(response)
+        return _parse.parse_list(response)
 
     def build_cancel(self, message_id: str) -> httpx.Request:
         """Make the request that cancels a scheduled message."""
@@ -200,7 +200,7 @@ class Twilio:
 
     def parse_cancel(self, response: httpx.Response) -> Message:
         """Read the canceled message."""
-        return _api.parse_cancel(response)
+        return _parse.parse_cancel(response)
 
     def build_balance(self) -> httpx.Request:
         """Make the ``GET …/Balance.json`` request."""
@@ -208,7 +208,7 @@ class Twilio:
 
     def parse_balance(self, response: httpx.Response) -> Balance:
         """Read the account balance."""
-        return _api.parse_balance(response)
+        return _parse.parse_balance(response)
 
     def check_send_at(self, send_at: dt.datetime) -> None:
         """Refuse a time outside Twilio's window: 5 minutes to 35 days ahead.
