@@ -4,7 +4,7 @@
 variables, throughput), ``_errors`` (HTTP statuses and delivery error codes)
 and ``_signing`` (V3 and V2 signatures) are plain data and pure functions,
 shared by the driver, webhook verification and the local emulator; ``_api``
-builds the requests and reads the answers.
+builds the requests and ``_parse`` reads the answers.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import urllib.parse
 from typing import TYPE_CHECKING, NoReturn
 
 from smskit._exceptions import ConfigurationError, OptionTypeError
-from smskit.providers.plivo import _api
+from smskit.providers.plivo import _api, _parse
 from smskit.providers.plivo import _wire as wire
 
 if TYPE_CHECKING:
@@ -177,7 +177,7 @@ class Plivo:
 
     def parse_send(self, message: OutgoingMessage, response: httpx.Response) -> Message:
         """Read the answer to a send (202 and its ``message_uuid``)."""
-        return _api.parse_send(self._account, message, response)
+        return _parse.parse_send(self._account, message, response)
 
     def build_send_batch(self, batch: OutgoingBatch) -> httpx.Request:
         """Make one request for every recipient (``dst`` joined with ``<``)."""
@@ -187,7 +187,7 @@ class Plivo:
         self, batch: OutgoingBatch, response: httpx.Response
     ) -> tuple[BatchResult, ...]:
         """One result per recipient; Plivo's ``invalid_number`` ones are errors."""
-        return _api.parse_send_batch(self._account, batch, response)
+        return _parse.parse_send_batch(self._account, batch, response)
 
     def build_fetch(self, message_id: str) -> httpx.Request:
         """Make the ``GET …/Message/{message_uuid}/`` request."""
@@ -195,7 +195,7 @@ class Plivo:
 
     def parse_fetch(self, response: httpx.Response) -> Message:
         """Read a message detail record."""
-        return _api.parse_fetch(self._account, response)
+        return _parse.parse_fetch(self._account, response)
 
     def build_list(self, query: ListQuery, cursor: str | None) -> httpx.Request:
         """Make the request for one page of outbound messages (at most 20)."""
@@ -203,7 +203,7 @@ class Plivo:
 
     def parse_list(self, response: httpx.Response) -> Page:
         """Read one page, with ``meta.next`` as the next cursor."""
-        return _api.parse_list(self._account, response)
+        return _parse.parse_list(self._account, response)
 
     def build_balance(self) -> httpx.Request:
         """Make the request for the Account object."""
@@ -211,4 +211,4 @@ class Plivo:
 
     def parse_balance(self, response: httpx.Response) -> Balance:
         """Read ``cash_credits``, in US dollars."""
-        return _api.parse_balance(self._account, response)
+        return _parse.parse_balance(self._account, response)
