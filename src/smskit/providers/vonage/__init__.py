@@ -4,8 +4,8 @@
 variables, throughput), ``_errors`` (send statuses, DLR error codes, the
 throttle hint) and ``_signing`` (``sig``) are plain data and pure functions,
 shared by the driver, webhook verification and the local emulator.
-``_api`` builds the requests and reads the answers; `Vonage` holds the
-configuration and hands both to smskit's clients.
+``_api`` builds the requests and ``_parse`` reads the answers; `Vonage`
+holds the configuration and hands both to smskit's clients.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NoReturn, get_args
 
 from smskit._exceptions import ConfigurationError, OptionTypeError
-from smskit.providers.vonage import _api
+from smskit.providers.vonage import _api, _parse
 from smskit.providers.vonage import _wire as wire
 from smskit.providers.vonage._signing import SignatureMethod
 
@@ -181,7 +181,7 @@ class Vonage:
 
     def parse_send(self, message: OutgoingMessage, response: httpx.Response) -> Message:
         """Read the answer to a send (see the Vonage guide for a partly refused one)."""
-        return _api.parse_send(message, response)
+        return _parse.parse_send(message, response)
 
     def build_fetch(self, message_id: str) -> httpx.Request:
         """Make the Reports API lookup of one message (part) id."""
@@ -189,7 +189,7 @@ class Vonage:
 
     def parse_fetch(self, response: httpx.Response) -> Message:
         """Read the Reports API's record."""
-        return _api.parse_fetch(response)
+        return _parse.parse_fetch(response)
 
     def build_balance(self) -> httpx.Request:
         """Make the request for the account balance."""
@@ -197,7 +197,7 @@ class Vonage:
 
     def parse_balance(self, response: httpx.Response) -> Balance:
         """Read the account balance, in euros."""
-        return _api.parse_balance(response)
+        return _parse.parse_balance(response)
 
 
 def _credential(
