@@ -559,3 +559,29 @@ async def test_a_send_the_provider_cannot_build_takes_no_rate_limit_token(
         await client.send(to=TO, body="hi")
     assert [] == reserved
     await client.close()
+
+
+@pytest.mark.anyio
+async def test_each_attempt_builds_its_request_once(
+    sandbox: Sandbox, make_client: MakeClient
+) -> None:
+    """The request built up front serves the first attempt; a retry gets a new one."""
+    builds: list[str] = []
+
+    class Counting(Sandbox):
+        def build_send(self, message: Any) -> httpx.Request:
+            builds.append(message.to)
+            return super().build_send(message)
+
+    counting = Counting(seed=3, start=T0)
+    client = make_client(counting)
+    await client.send(to=TO, body="hi")
+    assert 1 == len(builds)
+    counting.inject("rate_limited", times=1, retry_after=0.0)
+    smskit.testing.set_testing(True)
+    try:
+        await client.send(to=TO, body="again")
+    finally:
+        smskit.testing.set_testing(False)
+    assert 3 == len(builds)
+    await client.close()

@@ -16,6 +16,7 @@ from smskit import encoding, phone
 from smskit._batch import BatchPlan, recipients_of
 from smskit._client_support import (
     ListingProvider,
+    first_then,
     guarded,
     in_process_transport,
     is_provider,
@@ -252,12 +253,14 @@ class ClientCore:
     ) -> Generator[Command, Outcome, Message]:
         # Build once now: a message the provider refuses to build fails before
         # any I/O and before it takes a rate-limit token.
-        provider.build_send(outgoing)
+        build = first_then(
+            provider.build_send(outgoing), lambda: provider.build_send(outgoing)
+        )
         operation = Operation(
             provider=provider.name,
             name="send",
             effect="send",
-            build=lambda: guarded(provider, provider.build_send(outgoing)),
+            build=lambda: guarded(provider, build()),
             parse=lambda response: provider.parse_send(outgoing, response),
             send=SendContext(
                 to=outgoing.to, body=outgoing.body, client_ref=outgoing.client_ref
@@ -272,12 +275,15 @@ class ClientCore:
     ) -> Generator[Command, Outcome, tuple[BatchResult, ...]]:
         base = batch.message
         named = _as_provider(provider)
-        provider.build_send_batch(batch)  # refused before any I/O or token
+        # Built once now: refused before any I/O or rate-limit token.
+        build = first_then(
+            provider.build_send_batch(batch), lambda: provider.build_send_batch(batch)
+        )
         operation = Operation(
             provider=named.name,
             name="send_batch",
             effect="send",
-            build=lambda: guarded(named, provider.build_send_batch(batch)),
+            build=lambda: guarded(named, build()),
             parse=lambda response: provider.parse_send_batch(batch, response),
             send=SendContext(
                 to=batch.recipients[0],
@@ -351,7 +357,8 @@ class ClientCore:
         parse: Callable[[httpx.Response], T],
     ) -> Generator[Command, Outcome, T]:
         """A flow for one request that is not a send."""
-        build()  # once now, so a malformed id fails before any I/O
+        # Built once now, so a malformed id fails before any I/O.
+        build = first_then(build(), build)
         operation = Operation(
             provider=provider.name,
             name=operation_name,

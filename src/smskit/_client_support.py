@@ -33,12 +33,15 @@ from smskit.providers._protocol import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from smskit.providers._protocol import Page
 
 __all__ = [
     "MAX_PAGE_SIZE",
     "ListingProvider",
     "Pager",
+    "first_then",
     "guarded",
     "in_process_transport",
     "is_provider",
@@ -239,3 +242,21 @@ def list_query(
         sent_before=before,
         page_size=size,
     )
+
+
+def first_then(
+    first: httpx.Request, build: Callable[[], httpx.Request]
+) -> Callable[[], httpx.Request]:
+    """Hand out ``first`` for the first attempt, then fresh requests.
+
+    The client builds each request once before the flow starts, so a request
+    the provider refuses to build fails before any I/O; reusing it for the
+    first attempt saves building it twice, and retries still get a fresh one
+    (signed requests need a new timestamp per attempt).
+    """
+    pending = [first]
+
+    def next_request() -> httpx.Request:
+        return pending.pop() if pending else build()
+
+    return next_request
