@@ -19,6 +19,7 @@ from smskit._emulator._http import EmulatorResponse
 from smskit._exceptions import InvalidInput, UnknownStatus
 from smskit._models import Status
 from smskit.providers.sandbox._magic import DeliveryError, Fate
+from smskit.providers.sandbox._record import record_json
 from smskit.providers.sandbox._state import MAX_BODY_CHARACTERS, is_e164
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from smskit._emulator._http import EmulatorRequest
     from smskit._emulator._server import Emulator
     from smskit._models import InboundMessage, StatusEvent
-    from smskit.providers.sandbox._state import SandboxRecord
 
 __all__ = ["MAX_ADVANCE", "MAX_DELAY", "handle_control"]
 
@@ -143,29 +143,10 @@ def _summary(emulator: Emulator) -> dict[str, Any]:
     }
 
 
-def _record_json(record: SandboxRecord) -> dict[str, Any]:
-    """A message as the outbox shows it: the sandbox's view, before any dialect's."""
-    return {
-        "id": record.id,
-        "to": record.to,
-        "from": record.sender,
-        "body": record.body,
-        "status": record.status.value,
-        "encoding": record.encoding.value,
-        "segments": record.segments,
-        "created_at": record.created_at.isoformat(),
-        "updated_at": record.updated_at.isoformat(),
-        "client_ref": record.client_ref,
-        "price": None if record.price is None else str(record.price),
-        "currency": "USD",
-        "error_code": record.error_code,
-    }
-
-
 def _outbox(emulator: Emulator) -> list[dict[str, Any]]:
     messages = []
     for record in emulator.state.records():
-        item = _record_json(record)
+        item = record_json(record)
         for dialect in emulator.dialects:
             ids = dialect.provider_ids(record.id)
             if ids:

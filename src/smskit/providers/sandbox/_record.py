@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = [
+    "record_json",
     "CURRENCY",
     "DEFAULT_PAGE_SIZE",
     "DEFAULT_SENDER",
@@ -306,4 +307,29 @@ def _event_payload(record: SandboxRecord) -> dict[str, Any]:
         "status": record.status.value,
         "error_code": record.error_code,
         "updated_at": record.updated_at.isoformat(),
+    }
+
+
+def record_json(record: SandboxRecord) -> dict[str, Any]:
+    """A message as the sandbox shows it, in its API and the emulator's outbox."""
+    return {
+        "id": record.id,
+        "to": record.to,
+        "from": record.sender,
+        "body": record.body,
+        "status": record.status.value,
+        "encoding": record.encoding.value,
+        "segments": record.segments,
+        "created_at": record.created_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+        "client_ref": record.client_ref,
+        "price": None if record.price is None else str(record.price),
+        "currency": CURRENCY,
+        "error_code": record.error_code,
+        "scheduled_at": None
+        if record.scheduled_at is None
+        else record.scheduled_at.isoformat(),
+        "part_ids": None if record.part_ids is None else list(record.part_ids),
+        "tag": record.tag,
+        "smart_encoded": record.smart_encoded,
     }

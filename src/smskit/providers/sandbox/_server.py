@@ -17,7 +17,12 @@ import attrs
 import httpx
 
 from smskit.providers.sandbox._magic import MAGIC_RECIPIENTS, SandboxFault
-from smskit.providers.sandbox._record import CURRENCY, SandboxRecord, SandboxRejected
+from smskit.providers.sandbox._record import (
+    CURRENCY,
+    SandboxRecord,
+    SandboxRejected,
+    record_json,
+)
 from smskit.providers.sandbox._wire import (
     MESSAGE_ID,
     Invalid,
@@ -31,7 +36,6 @@ from smskit.providers.sandbox._wire import (
 )
 
 if TYPE_CHECKING:
-    import datetime as dt
     from collections.abc import Callable
 
     from smskit.providers.sandbox._state import SandboxState
@@ -250,29 +254,6 @@ class SandboxServer:
             return FaultRule(fault=magic)
 
 
-def record_json(record: SandboxRecord) -> dict[str, Any]:
-    """The sandbox API's representation of a message."""
-    return {
-        "id": record.id,
-        "to": record.to,
-        "from": record.sender,
-        "body": record.body,
-        "status": record.status.value,
-        "encoding": record.encoding.value,
-        "segments": record.segments,
-        "created_at": record.created_at.isoformat(),
-        "updated_at": record.updated_at.isoformat(),
-        "client_ref": record.client_ref,
-        "price": None if record.price is None else str(record.price),
-        "currency": CURRENCY,
-        "error_code": record.error_code,
-        "scheduled_at": _iso(record.scheduled_at),
-        "part_ids": None if record.part_ids is None else list(record.part_ids),
-        "tag": record.tag,
-        "smart_encoded": record.smart_encoded,
-    }
-
-
 def _batch_result(to: str, outcome: SandboxRecord | SandboxRejected) -> dict[str, Any]:
     """One recipient's entry in a batch's answer: its message or its refusal."""
     if isinstance(outcome, SandboxRejected):
@@ -284,10 +265,6 @@ def _batch_result(to: str, outcome: SandboxRecord | SandboxRejected) -> dict[str
 def _refusal(refused: SandboxRejected) -> httpx.Response:
     rejection = refused.rejection
     return error_response(rejection.http_status, rejection.code, refused.detail)
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 def _read_timeout(request: httpx.Request) -> float:
