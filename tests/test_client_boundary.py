@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 import smskit
-from client_helpers import Both, MakeClient, client_of_kind
+from client_helpers import MakeClient
 from smskit._config import set_capture
 from smskit.providers import Sandbox
 from smskit.providers._common import path_id
@@ -30,22 +30,6 @@ TO = "+14155552671"
 @pytest.fixture
 def sandbox() -> Sandbox:
     return Sandbox(seed=3, start=T0)
-
-
-@pytest.fixture
-def requests() -> list[httpx.Request]:
-    return []
-
-
-@pytest.fixture(params=["sync", "async"])
-def make_client(
-    request: pytest.FixtureRequest, requests: list[httpx.Request]
-) -> MakeClient:
-    def make(provider: smskit.providers.Provider, **options: Any) -> Both:
-        options.setdefault("hooks", smskit.Hooks(on_request=requests.append))
-        return client_of_kind(request.param, provider, **options)
-
-    return make
 
 
 @pytest.fixture(params=["sync", "async"])

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import smskit
-from client_helpers import Both, MakeClient, client_of_kind
+from client_helpers import Both, MakeClient
 from smskit.providers import Sandbox, capabilities
 
 T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -28,22 +28,6 @@ OTHER = "+14155552672"
 @pytest.fixture
 def sandbox() -> Sandbox:
     return Sandbox(seed=11, start=T0)
-
-
-@pytest.fixture
-def requests() -> list[httpx.Request]:
-    return []
-
-
-@pytest.fixture(params=["sync", "async"])
-def make_client(
-    request: pytest.FixtureRequest, requests: list[httpx.Request]
-) -> MakeClient:
-    def make(provider: Any, **options: Any) -> Both:
-        options.setdefault("hooks", smskit.Hooks(on_request=requests.append))
-        return client_of_kind(request.param, provider, **options)
-
-    return make
 
 
 async def collect(
