@@ -37,3 +37,15 @@ def client_of_kind(kind: str, provider: Any, **options: Any) -> Both:
     if kind == "sync":
         return Both(smskit.Client(provider, **options))
     return Both(smskit.AsyncClient(provider, **options))
+
+
+class RecordingLimiter(smskit.LocalLimiter):
+    """A local limiter that also records the cost of every reservation."""
+
+    def __init__(self, limit: smskit.RateLimit) -> None:
+        super().__init__(limit)
+        self.reserved: list[float] = []
+
+    def reserve(self, key: str, cost: float) -> float:
+        self.reserved.append(cost)
+        return super().reserve(key, cost)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 import smskit
-from client_helpers import MakeClient
+from client_helpers import MakeClient, RecordingLimiter
 from smskit._config import set_capture
 from smskit.providers import Sandbox
 from smskit.providers._common import path_id
@@ -527,21 +527,15 @@ async def test_a_limiter_failure_after_an_ambiguous_attempt_is_unknown(
 async def test_a_send_the_provider_cannot_build_takes_no_rate_limit_token(
     sandbox: Sandbox, make_client: MakeClient
 ) -> None:
-    reserved: list[float] = []
-
-    class Recording(smskit.LocalLimiter):
-        def reserve(self, key: str, cost: float) -> float:
-            reserved.append(cost)
-            return super().reserve(key, cost)
-
     class Picky(Sandbox):
         def build_send(self, message: Any) -> httpx.Request:
             raise smskit.InvalidMessage("this provider needs a sender")
 
-    client = make_client(Picky(), rate_limit=Recording(smskit.RateLimit(rate=1)))
+    limiter = RecordingLimiter(smskit.RateLimit(rate=1))
+    client = make_client(Picky(), rate_limit=limiter)
     with pytest.raises(smskit.InvalidMessage, match="needs a sender"):
         await client.send(to=TO, body="hi")
-    assert [] == reserved
+    assert [] == limiter.reserved
     await client.close()
 
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import smskit
-from client_helpers import Both, MakeClient
+from client_helpers import Both, MakeClient, RecordingLimiter
 from smskit.providers import Sandbox, capabilities
 
 T0 = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -364,17 +364,10 @@ async def test_an_ambiguous_batch_names_every_recipient(
 async def test_a_batch_costs_recipients_times_segments(
     sandbox: Sandbox, make_client: MakeClient
 ) -> None:
-    reserved: list[float] = []
-
-    class Recording(smskit.LocalLimiter):
-        def reserve(self, key: str, cost: float) -> float:
-            reserved.append(cost)
-            return super().reserve(key, cost)
-
-    limit = smskit.RateLimit(rate=1000, burst=1000, cost="segment")
-    client = make_client(sandbox, rate_limit=Recording(limit))
+    limiter = RecordingLimiter(smskit.RateLimit(rate=1000, burst=1000, cost="segment"))
+    client = make_client(sandbox, rate_limit=limiter)
     await call_batch(client, to=[TO, OTHER, "+14155552673"], body="x" * 200)
-    assert [6.0] == reserved  # 3 recipients x 2 segments
+    assert [6.0] == limiter.reserved  # 3 recipients x 2 segments
     await client.close()
 
 
