@@ -139,8 +139,9 @@ class AsyncClient(ClientCore):
     ) -> tuple[BatchResult, ...]:
         """Send one text to many recipients; see `Client.send_batch`."""
         self._check_open()
-        provider, plan = self._batch_plan(
-            self._active_provider(),
+        provider = self._active_provider()
+        plan = self._batch_plan(
+            provider,
             to=to,
             body=body,
             sender=sender,

@@ -208,8 +208,9 @@ class Client(ClientCore):
                 invalid (see `send`).
         """
         self._check_open()
-        provider, plan = self._batch_plan(
-            self._active_provider(),
+        provider = self._active_provider()
+        plan = self._batch_plan(
+            provider,
             to=to,
             body=body,
             sender=sender,

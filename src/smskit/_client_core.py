@@ -16,13 +16,13 @@ from smskit import encoding, phone
 from smskit._batch import BatchPlan, recipients_of
 from smskit._client_support import (
     ListingProvider,
-    first_then,
     guarded,
     in_process_transport,
     is_provider,
     limiter_of,
     list_query,
     message_id_of,
+    prebuilt,
     provider_options,
     send_time,
     sender_id,
@@ -194,7 +194,7 @@ class ClientCore:
         send_at: dt.datetime | None,
         smart_encoding: bool,
         options: Mapping[str, Any] | None,
-    ) -> tuple[SupportsBatch, BatchPlan]:
+    ) -> BatchPlan:
         """Check a batch and cut it into requests the provider accepts."""
         if not isinstance(provider, SupportsBatch):
             raise unsupported(provider, "batch")
@@ -216,7 +216,7 @@ class ClientCore:
 
         # A bad text raises even when no recipient can be read.
         checks.body_text(body)
-        plan = BatchPlan(
+        return BatchPlan(
             given,
             normalize=lambda number: phone.to_e164(
                 number, region=self._region, policy=self._number_policy
@@ -224,7 +224,6 @@ class ClientCore:
             template=template,
             max_size=provider.max_batch_size,
         )
-        return provider, plan
 
     def _list_query(
         self,
@@ -251,11 +250,7 @@ class ClientCore:
     def _send_flow(
         self, provider: Provider, outgoing: OutgoingMessage
     ) -> Generator[Command, Outcome, Message]:
-        # Build once now: a message the provider refuses to build fails before
-        # any I/O and before it takes a rate-limit token.
-        build = first_then(
-            provider.build_send(outgoing), lambda: provider.build_send(outgoing)
-        )
+        build = prebuilt(lambda: provider.build_send(outgoing))
         operation = Operation(
             provider=provider.name,
             name="send",
@@ -271,19 +266,17 @@ class ClientCore:
         return self._flow(operation)
 
     def _batch_flow(
-        self, provider: SupportsBatch, batch: OutgoingBatch
+        self, provider: Provider, batch: OutgoingBatch
     ) -> Generator[Command, Outcome, tuple[BatchResult, ...]]:
+        if not isinstance(provider, SupportsBatch):
+            raise unsupported(provider, "batch")
         base = batch.message
-        named = _as_provider(provider)
-        # Built once now: refused before any I/O or rate-limit token.
-        build = first_then(
-            provider.build_send_batch(batch), lambda: provider.build_send_batch(batch)
-        )
+        build = prebuilt(lambda: provider.build_send_batch(batch))
         operation = Operation(
-            provider=named.name,
+            provider=provider.name,
             name="send_batch",
             effect="send",
-            build=lambda: guarded(named, build()),
+            build=lambda: guarded(provider, build()),
             parse=lambda response: provider.parse_send_batch(batch, response),
             send=SendContext(
                 to=batch.recipients[0],
@@ -291,7 +284,7 @@ class ClientCore:
                 client_ref=base.client_ref,
                 recipients=batch.recipients,
             ),
-            limit_key=self._limit_key(named, base),
+            limit_key=self._limit_key(provider, base),
             # A batch costs what its messages would cost one by one.
             cost=self._limit_cost(base) * len(batch.recipients),
         )
@@ -358,12 +351,12 @@ class ClientCore:
     ) -> Generator[Command, Outcome, T]:
         """A flow for one request that is not a send."""
         # Built once now, so a malformed id fails before any I/O.
-        build = first_then(build(), build)
+        request = prebuilt(build)
         operation = Operation(
             provider=provider.name,
             name=operation_name,
             effect=effect,
-            build=lambda: guarded(provider, build()),
+            build=lambda: guarded(provider, request()),
             parse=parse,
         )
         return self._flow(operation)
@@ -391,10 +384,3 @@ class ClientCore:
             hooks=self._hooks,
             redact=self._redact,
         )
-
-
-def _as_provider(value: object) -> Provider:
-    """A batch-capable provider is also a `Provider` (the client checked it)."""
-    if not is_provider(value):
-        raise AssertionError("a batch provider that is not a provider")
-    return value  # type: ignore[return-value] # narrowed by is_provider

@@ -41,13 +41,13 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "ListingProvider",
     "Pager",
-    "first_then",
     "guarded",
     "in_process_transport",
     "is_provider",
     "limiter_of",
     "list_query",
     "message_id_of",
+    "prebuilt",
     "provider_options",
     "send_time",
     "sender_id",
@@ -244,17 +244,15 @@ def list_query(
     )
 
 
-def first_then(
-    first: httpx.Request, build: Callable[[], httpx.Request]
-) -> Callable[[], httpx.Request]:
-    """Hand out ``first`` for the first attempt, then fresh requests.
+def prebuilt(build: Callable[[], httpx.Request]) -> Callable[[], httpx.Request]:
+    """Build a request now; hand it to the first attempt, then build afresh.
 
-    The client builds each request once before the flow starts, so a request
-    the provider refuses to build fails before any I/O; reusing it for the
-    first attempt saves building it twice, and retries still get a fresh one
-    (signed requests need a new timestamp per attempt).
+    Building before the flow starts makes a request the provider refuses to
+    build fail before any I/O and before it takes a rate-limit token; reusing
+    it for the first attempt saves building it twice, and retries still get a
+    fresh one (signed requests need a new timestamp per attempt).
     """
-    pending = [first]
+    pending = [build()]
 
     def next_request() -> httpx.Request:
         return pending.pop() if pending else build()
