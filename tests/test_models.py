@@ -396,6 +396,60 @@ class TestInbound:
         inbound = InboundMessage(id="I", provider="p", sender="+1", to="+2", body=body)
         assert keyword == inbound.keyword
 
+    @pytest.mark.parametrize(
+        ("body", "keyword", "intent"),
+        [
+            ("STOP", "STOP", "opt_out"),
+            ("  stop!! ", "STOP", "opt_out"),
+            ("\u201cUnsubscribe.\u201d", "UNSUBSCRIBE", "opt_out"),
+            ("StopAll", "STOPALL", "opt_out"),
+            ("end", "END", "opt_out"),
+            ("Quit\n", "QUIT", "opt_out"),
+            ("cancel?", "CANCEL", "opt_out"),
+            ("start", "START", "opt_in"),
+            ("Yes.", "YES", "opt_in"),
+            ("unstop", "UNSTOP", "opt_in"),
+            ("HELP?", "HELP", "help"),
+            ("stop sending me these", None, None),
+            ("s t o p", None, None),
+            ("stopp", None, None),
+            ("", None, None),
+            ("!!!", None, None),
+        ],
+    )
+    def test_opt_keywords_need_the_whole_message(
+        self, body: str, keyword: str | None, intent: str | None
+    ) -> None:
+        inbound = InboundMessage(id="I", provider="p", sender="+1", to="+2", body=body)
+        assert (inbound.opt_keyword, inbound.intent) == (keyword, intent)
+
+    def test_parts_go_together(self) -> None:
+        part = InboundMessage(
+            id="I",
+            provider="p",
+            sender="+1",
+            to="+2",
+            body="a",
+            part_ref="r",
+            part_count=3,
+            part_number=3,
+        )
+        assert part.is_part
+        assert InboundMessage.from_dict(part.to_dict()) == part
+        with pytest.raises(smskit.InvalidMessage, match="go together"):
+            InboundMessage(id="I", provider="p", sender="+1", to="+2", part_ref="r")
+        for number in (0, 4):
+            with pytest.raises(smskit.InvalidMessage, match="between 1 and part_count"):
+                InboundMessage(
+                    id="I",
+                    provider="p",
+                    sender="+1",
+                    to="+2",
+                    part_ref="r",
+                    part_count=3,
+                    part_number=number,
+                )
+
 
 class TestBalance:
     @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from smskit import _fields
+from smskit import _fields, _keywords
 from smskit._balance import Balance
 from smskit._exceptions import ArgumentTypeError, InvalidMessage
 from smskit._status import Status, combine_parts, moves_forward
@@ -324,6 +324,22 @@ class StatusEvent:
         return _fields.from_dict(cls, data)
 
 
+def _check_part_number(message: InboundMessage, _: object, number: int | None) -> None:
+    """A part names its message, the count and its place, or none of them."""
+    given = (message.part_ref, message.part_count, number)
+    if all(value is None for value in given):
+        return
+    if any(value is None for value in given):
+        message_text = "part_ref, part_count and part_number go together"
+        raise InvalidMessage(message_text)
+    count = message.part_count
+    if count is not None and number is not None and not 1 <= number <= count:
+        message_text = (
+            f"part_number must be between 1 and part_count ({count}), not {number}"
+        )
+        raise InvalidMessage(message_text)
+
+
 @attrs.frozen(kw_only=True)
 class InboundMessage:
     """An SMS someone sent to one of your numbers.
@@ -336,6 +352,11 @@ class InboundMessage:
         body: The text; empty for a media-only message.
         received_at: When the provider received it.
         segments: How many segments it arrived in, when known.
+        part_ref: For one part of a long message that the provider delivers
+            part by part (Vonage's ``concat-ref``): what its parts share.
+            `smskit.webhooks` joins the parts into one message.
+        part_count: How many parts that message has (``concat-total``).
+        part_number: Which part this is, from 1 (``concat-part``).
         raw: The provider's payload, as received.
     """
 
@@ -346,13 +367,41 @@ class InboundMessage:
     body: str = attrs.field(default="", repr=_fields.body_repr)
     received_at: dt.datetime | None = attrs.field(default=None, validator=_fields.aware)
     segments: int | None = attrs.field(default=None, validator=_fields.segments)
+    part_ref: str | None = attrs.field(default=None, validator=_fields.optional_text)
+    part_count: int | None = attrs.field(default=None, validator=_fields.segments)
+    part_number: int | None = attrs.field(
+        default=None, validator=[_fields.segments, _check_part_number]
+    )
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
     @property
     def keyword(self) -> str:
-        """The first word of the body, upper-cased (``"STOP"``, ``"HELP"``, …)."""
+        """The first word of the body, upper-cased (``"STOP"``, ``"HELP"``, …).
+
+        This is Vonage's ``keyword`` field; to act on opt-outs use
+        `opt_keyword` or `intent`, which need the whole message to be the word.
+        """
         words = self.body.split(maxsplit=1)
         return words[0].upper() if words else ""
+
+    @property
+    def opt_keyword(self) -> str | None:
+        """The keyword the whole message is (``"STOP"``, ``"START"``, ``"HELP"``…).
+
+        Recognised in any case with surrounding whitespace and punctuation
+        (``" Stop! "``); ``None`` when the message is anything else.
+        """
+        return _keywords.keyword_of(self.body)
+
+    @property
+    def intent(self) -> _keywords.Intent | None:
+        """``"opt_out"``, ``"opt_in"`` or ``"help"`` for a keyword message."""
+        return _keywords.intent_of(self.body)
+
+    @property
+    def is_part(self) -> bool:
+        """Whether this is one part of a longer message that arrived in parts."""
+        return self.part_ref is not None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-compatible dict that `from_dict` turns back into ``self``."""

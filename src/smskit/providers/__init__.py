@@ -24,6 +24,7 @@ from smskit.providers._protocol import (
     SupportsList,
     SupportsSchedule,
     SupportsWebhooks,
+    WebhookReply,
     WebhookRequest,
     capabilities,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "SupportsWebhooks",
     "Twilio",
     "Vonage",
+    "WebhookReply",
     "WebhookRequest",
     "capabilities",
 ]

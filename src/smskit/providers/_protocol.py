@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import attrs
 
+from smskit._exceptions import ArgumentTypeError
 from smskit.encoding import Encoding
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ __all__ = [
     "SupportsList",
     "SupportsSchedule",
     "SupportsWebhooks",
+    "WebhookReply",
     "WebhookRequest",
     "capabilities",
 ]
@@ -158,22 +160,100 @@ class Page:
     next_cursor: str | None = None
 
 
+def _lower_case_headers(value: object) -> Mapping[str, str]:
+    """Header names in lower case, read-only: HTTP header names ignore case."""
+    if value is None:
+        return types.MappingProxyType({})
+    if not isinstance(value, Mapping):
+        kind = type(value).__name__
+        message = f"headers must be a mapping of names to values, not {kind}"
+        raise ArgumentTypeError(message)
+    headers: dict[str, str] = {}
+    for name, text in value.items():
+        if not isinstance(name, str) or not isinstance(text, str):
+            message = "headers must map str names to str values"
+            raise ArgumentTypeError(message)
+        key = name.lower()
+        # A header sent twice reaches frameworks joined by ", " (RFC 9110 5.3).
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return types.MappingProxyType(headers)
+
+
+def _to_body(value: object) -> bytes:
+    if value is None:
+        return b""
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        message = (
+            f"body must be the raw bytes as received, not {type(value).__name__} "
+            "(a decoded or re-encoded body no longer matches its signature)"
+        )
+        raise ArgumentTypeError(message)
+    return bytes(value)
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+def _text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value:
+        message = f"{attribute.name} must be a non-empty string, not {value!r}"
+        raise ArgumentTypeError(message)
+
+
 @attrs.frozen(kw_only=True)
 class WebhookRequest:
     """An HTTP request a provider made to your webhook, as your framework saw it.
 
     Attributes:
-        method: ``"POST"`` or ``"GET"``.
-        url: The URL the provider called, as the provider signed it.
-        headers: The request headers (names in any case).
+        method: ``"POST"`` or ``"GET"`` (upper-cased on the way in).
+        url: The full URL the request reached, query included. Behind a
+            proxy this is the URL your server saw; `smskit.webhooks` rebuilds
+            the URL the provider signed from your configuration.
+        headers: The request headers; names are stored in lower case, and a
+            repeated header is joined with ``", "`` as HTTP allows.
         body: The raw body, exactly as received.
+        remote_addr: The address of the peer that connected to your server
+            (the last proxy, if any), used to decide whether its forwarded
+            headers can be believed.
     """
 
-    method: str
-    url: str
+    method: str = attrs.field(validator=_text, converter=_upper)
+    url: str = attrs.field(validator=_text)
     headers: Mapping[str, str] = attrs.field(
-        factory=dict, converter=_frozen_mapping, hash=False
+        factory=dict, converter=_lower_case_headers, hash=False
     )
+    body: bytes = attrs.field(default=b"", converter=_to_body, repr=False)
+    remote_addr: str | None = None
+
+    def header(self, name: str) -> str | None:
+        """The value of header ``name`` (any case), or ``None`` when absent."""
+        return self.headers.get(name.lower())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only headers cannot be pickled as they are; a task queue
+        # that hands requests to workers needs them to be.
+        fields = attrs.asdict(self, recurse=False)
+        fields["headers"] = dict(self.headers)
+        return (_rebuild_request, (fields,))
+
+
+def _rebuild_request(fields: dict[str, Any]) -> WebhookRequest:
+    return WebhookRequest(**fields)
+
+
+@attrs.frozen(kw_only=True)
+class WebhookReply:
+    """What to answer a provider's webhook request with.
+
+    Attributes:
+        status: The HTTP status code.
+        content_type: The ``Content-Type`` of ``body``, or ``None`` for no body.
+        body: The response body.
+    """
+
+    status: int = 200
+    content_type: str | None = None
     body: bytes = b""
 
 
@@ -310,13 +390,24 @@ class SupportsSchedule(Protocol):
 
 @runtime_checkable
 class SupportsWebhooks(Protocol):
-    """A provider whose webhooks smskit can verify and parse."""
+    """A provider whose webhooks smskit can verify and parse.
+
+    All four methods are pure: secrets come from the provider's configuration
+    and the time from ``now``. What needs state (replayed nonces, duplicate
+    events, message parts, the public URL behind a proxy) is done by
+    `smskit.webhooks` around them.
+    """
 
     def verify_webhook(self, request: WebhookRequest, *, now: dt.datetime) -> None:
         """Check the request's signature (and age, where signed), or raise.
 
+        ``request.url`` is taken as the URL the provider signed.
+
         Raises:
-            WebhookVerificationError: The request is not the provider's.
+            WebhookVerificationError: The request is not the provider's; the
+                message says why (missing header, bad signature, stale
+                timestamp, body hash mismatch, unknown key) and which URL
+                was checked.
         """
         ...
 
@@ -328,6 +419,21 @@ class SupportsWebhooks(Protocol):
         Raises:
             WebhookPayloadError: The request cannot be understood.
         """
+        ...
+
+    def webhook_nonce(self, request: WebhookRequest) -> str | None:
+        """A value the signature covers that the provider never sends twice.
+
+        Plivo's ``X-Plivo-Signature-V3-Nonce``, Vonage's signed ``nonce``;
+        ``None`` when the request has none. `smskit.webhooks` refuses a
+        second request with the same nonce when given a nonce store.
+        """
+        ...
+
+    def webhook_reply(
+        self, items: tuple[StatusEvent | InboundMessage, ...]
+    ) -> WebhookReply:
+        """The answer the provider expects for a request that was accepted."""
         ...
 
 

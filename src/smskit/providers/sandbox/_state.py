@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smskit import encoding
+from smskit._keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS
 from smskit._models import InboundMessage, Status, StatusEvent
 from smskit.providers.sandbox._magic import (
     DEFAULT_FATE,
@@ -65,10 +66,8 @@ logger = logging.getLogger("smskit.sandbox")
 
 PRICE_PER_SEGMENT = Decimal("0.0075")
 # Keywords carriers and providers treat as opt-out / opt-in (Twilio's list).
-OPT_OUT_WORDS = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-)
-OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
+OPT_OUT_WORDS = OPT_OUT_KEYWORDS
+OPT_IN_WORDS = OPT_IN_KEYWORDS
 
 
 class SandboxState:
@@ -334,9 +333,9 @@ class SandboxState:
                 segments=encoding.analyze(body).segment_count,
                 raw={"from": from_, "to": to, "body": body},
             )
-            if message.keyword in OPT_OUT_WORDS:
+            if message.intent == "opt_out":
                 self._opted_out.add(from_)
-            elif message.keyword in OPT_IN_WORDS:
+            elif message.intent == "opt_in":
                 self._opted_out.discard(from_)
             self.inbox.append(message)
         self._notify(message)
