@@ -32,6 +32,7 @@ def build(cls: type[smskit.SmsKitError]) -> smskit.SmsKitError:
         smskit.UnknownStatus: lambda: cls("bad", value="gone"),
         smskit.MessageTooLong: lambda: cls("long", segments=12, max_segments=10),
         smskit.NotSupported: lambda: cls("no", provider="vonage", operation="fetch"),
+        smskit.WebhookBodyTooLarge: lambda: cls("too big", limit=65536),
         smskit.DeliveryUnknown: lambda: cls(
             "maybe",
             provider="twilio",
@@ -69,6 +70,7 @@ def test_every_error_pickles_with_its_attributes(cls: type[smskit.SmsKitError]) 
         (smskit.ConfigurationError, ValueError),
         (smskit.WebhookVerificationError, ValueError),
         (smskit.WebhookPayloadError, ValueError),
+        (smskit.WebhookBodyTooLarge, ValueError),
         (smskit.ConnectError, ConnectionError),
         (smskit.TransportTimeout, TimeoutError),
         (smskit.AuthenticationError, PermissionError),

@@ -435,7 +435,18 @@ class TestInbound:
             part_number=3,
         )
         assert part.is_part
+        assert part.is_complete
         assert InboundMessage.from_dict(part.to_dict()) == part
+        joined = InboundMessage(
+            id="I", provider="p", sender="+1", to="+2", body="a", missing_parts=[2]
+        )
+        assert joined.missing_parts == (2,)
+        assert not joined.is_complete
+        assert InboundMessage.from_dict(joined.to_dict()) == joined
+        with pytest.raises(smskit.InvalidMessage, match="part numbers >= 1"):
+            InboundMessage(
+                id="I", provider="p", sender="+1", to="+2", missing_parts=[0]
+            )
         with pytest.raises(smskit.InvalidMessage, match="go together"):
             InboundMessage(id="I", provider="p", sender="+1", to="+2", part_ref="r")
         for number in (0, 4):

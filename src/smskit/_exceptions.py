@@ -29,6 +29,7 @@ SmsKitError
 └── WebhookError (+ ValueError)
     ├── WebhookVerificationError     bad or missing signature, stale timestamp
     └── WebhookPayloadError          unknown or malformed payload
+        └── WebhookBodyTooLarge      over the size cap (answer 413)
 ```
 
 Every error is picklable (Celery, RQ) and keeps its attributes across a pickle
@@ -69,6 +70,7 @@ __all__ = [
     "TransportError",
     "TransportTimeout",
     "UnknownStatus",
+    "WebhookBodyTooLarge",
     "WebhookError",
     "WebhookPayloadError",
     "WebhookVerificationError",
@@ -390,3 +392,15 @@ class WebhookVerificationError(WebhookError):
 
 class WebhookPayloadError(WebhookError):
     """A webhook's payload is malformed or of an unknown kind."""
+
+
+class WebhookBodyTooLarge(WebhookPayloadError):
+    """A webhook's body is larger than the configured cap.
+
+    Attributes:
+        limit: The cap, in bytes.
+    """
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit

@@ -340,6 +340,17 @@ def _check_part_number(message: InboundMessage, _: object, number: int | None) -
         raise InvalidMessage(message_text)
 
 
+def _check_missing_parts(
+    _: InboundMessage, attribute: attrs.Attribute[Any], value: tuple[object, ...]
+) -> None:
+    if not all(
+        isinstance(number, int) and not isinstance(number, bool) and number >= 1
+        for number in value
+    ):
+        message = f"{attribute.name} must hold part numbers >= 1, not {value!r}"
+        raise InvalidMessage(message)
+
+
 @attrs.frozen(kw_only=True)
 class InboundMessage:
     """An SMS someone sent to one of your numbers.
@@ -357,6 +368,9 @@ class InboundMessage:
             `smskit.webhooks` joins the parts into one message.
         part_count: How many parts that message has (``concat-total``).
         part_number: Which part this is, from 1 (``concat-part``).
+        missing_parts: For a message joined from its parts after the wait
+            for the rest ran out: the numbers of the parts that never came
+            (their text is absent from ``body``). Empty when complete.
         raw: The provider's payload, as received.
     """
 
@@ -371,6 +385,9 @@ class InboundMessage:
     part_count: int | None = attrs.field(default=None, validator=_fields.segments)
     part_number: int | None = attrs.field(
         default=None, validator=[_fields.segments, _check_part_number]
+    )
+    missing_parts: tuple[int, ...] = attrs.field(
+        default=(), converter=tuple, validator=_check_missing_parts
     )
     raw: dict[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
 
@@ -397,6 +414,11 @@ class InboundMessage:
     def intent(self) -> _keywords.Intent | None:
         """``"opt_out"``, ``"opt_in"`` or ``"help"`` for a keyword message."""
         return _keywords.intent_of(self.body)
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether no part of the text is missing (see `missing_parts`)."""
+        return not self.missing_parts
 
     @property
     def is_part(self) -> bool:
