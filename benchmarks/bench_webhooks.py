@@ -50,10 +50,10 @@ except ImportError:  # pragma: no cover
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
 TWILIO_TOKEN = "f" * 32  # a benchmark value, not a credential
 PLIVO_ID = "MA" + "A1B2C3D4E5F6G7H8I9"
-PLIVO_TOKEN = "plivo-bench-token-0123456789"  # noqa: S105 -- benchmark value
+PLIVO_TOKEN = "plivo-bench-token-0123456789"
 VONAGE_KEY = "abcd1234"
-VONAGE_SECRET = "vonage-bench-secret"  # noqa: S105 -- benchmark value
-VONAGE_SIGNATURE = "vonage-bench-signature-secret"  # noqa: S105 -- benchmark value
+VONAGE_SECRET = "vonage-bench-secret"
+VONAGE_SIGNATURE = "vonage-bench-signature-secret"
 FORM = "application/x-www-form-urlencoded"
 
 
