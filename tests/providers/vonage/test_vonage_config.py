@@ -128,7 +128,27 @@ def test_a_provider_cannot_be_pickled() -> None:
         pickle.dumps(provider)
 
 
-def test_capabilities_are_balance_only() -> None:
+def test_capabilities_are_balance_and_webhooks() -> None:
     provider = Vonage(api_key="abcd1234", api_secret=SECRET, environ={})
     assert isinstance(provider, smskit.providers.Provider)
-    assert capabilities(provider) == frozenset({"balance"})
+    assert capabilities(provider) == frozenset({"balance", "webhooks"})
+
+
+def test_the_webhook_window_takes_seconds_or_a_timedelta() -> None:
+    import datetime as dt
+
+    def make(window: object) -> Vonage:
+        options: dict[str, Any] = {"webhook_window": window}
+        return Vonage(api_key="abcd1234", api_secret=SECRET, environ={}, **options)
+
+    assert make(dt.timedelta(minutes=2)).webhook_window == 120.0
+    assert make(30).webhook_window == 30.0
+    assert (
+        Vonage(api_key="abcd1234", api_secret=SECRET, environ={}).webhook_window == 300
+    )
+    for bad in (0, -5, float("inf"), float("nan"), dt.timedelta(0)):
+        with pytest.raises(smskit.ConfigurationError, match="webhook_window"):
+            make(bad)
+    for wrong in ("300", True, None):
+        with pytest.raises(smskit.OptionTypeError, match="webhook_window"):
+            make(wrong)

@@ -4,8 +4,9 @@
 variables, throughput), ``_errors`` (send statuses, DLR error codes, the
 throttle hint) and ``_signing`` (``sig``) are plain data and pure functions,
 shared by the driver, webhook verification and the local emulator.
-``_api`` builds the requests and ``_parse`` reads the answers; `Vonage`
-holds the configuration and hands both to smskit's clients.
+``_api`` builds the requests and ``_parse`` reads the answers; ``_webhooks``
+verifies and reads the webhooks Vonage sends. `Vonage` holds the
+configuration and hands them to smskit's clients and `smskit.webhooks`.
 """
 
 from __future__ import annotations
@@ -17,15 +18,19 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, NoReturn, get_args
 
 from smskit._exceptions import ConfigurationError, OptionTypeError
-from smskit.providers.vonage import _api, _parse
+from smskit.providers.vonage import _api, _parse, _webhooks
 from smskit.providers.vonage import _wire as wire
 from smskit.providers.vonage._signing import SignatureMethod
 
 if TYPE_CHECKING:
     import httpx
 
-    from smskit._models import Balance, Message
-    from smskit.providers._protocol import OutgoingMessage
+    from smskit._models import Balance, InboundMessage, Message, StatusEvent
+    from smskit.providers._protocol import (
+        OutgoingMessage,
+        WebhookReply,
+        WebhookRequest,
+    )
 
 __all__ = ["Vonage"]
 
@@ -38,7 +43,7 @@ def _system_clock() -> dt.datetime:
 
 
 class Vonage:
-    """Vonage's SMS API: send, look up through the Reports API, balance.
+    """Vonage's SMS API: send, look up through the Reports API, balance, webhooks.
 
     Each credential comes from its argument or, when the argument is
     ``None``, from its environment variable. Sends are signed when a
@@ -46,6 +51,11 @@ class Vonage:
     send); otherwise ``api_key`` and ``api_secret`` travel in the form body.
     Looking a message up and the balance need the API secret (Basic auth);
     without it they raise `smskit.NotSupported`.
+
+    Webhooks (delivery receipts, inbound SMS) are verified with the
+    signature secret: the SMS API's ``sig`` and ``timestamp``, or an HS256
+    JWT in ``Authorization: Bearer``. Without a signature secret every
+    webhook is refused, since an unsigned one proves nothing.
 
     Vonage cannot list, schedule or cancel SMS.
 
@@ -58,6 +68,10 @@ class Vonage:
         signature_method: The account's signing method: ``"md5hash"`` (the
             dashboard's default "MD5 hash"), or an HMAC: ``"md5"``,
             ``"sha1"``, ``"sha256"``, ``"sha512"``.
+        webhook_window: How far, in seconds (or a ``timedelta``), a
+            webhook's signed ``timestamp`` (or its token's ``iat``) may be
+            from now, in the past or the future; 300 by default. Older
+            webhooks are refused as replays.
         base_url: The SMS and Account APIs' base URL (the local emulator's,
             say); ``https://rest.nexmo.com`` by default.
         reports_base_url: The Reports API's base URL; ``base_url`` when that
@@ -69,7 +83,7 @@ class Vonage:
     Raises:
         ConfigurationError: The API key is missing, or both secrets are; a
             URL is not an absolute ``http``/``https`` URL; an unknown
-            signature method.
+            signature method; a ``webhook_window`` that is not positive.
         OptionTypeError: An argument of the wrong type.
 
     Example:
@@ -87,6 +101,7 @@ class Vonage:
         api_secret: str | None = None,
         signature_secret: str | None = None,
         signature_method: SignatureMethod = "md5hash",
+        webhook_window: float | dt.timedelta = _webhooks.DEFAULT_WINDOW,
         base_url: str | None = None,
         reports_base_url: str | None = None,
         clock: Clock | None = None,
@@ -129,6 +144,7 @@ class Vonage:
             signature_method=signature_method,
         )
         self._clock = clock or _system_clock
+        self._webhook_window = _window(webhook_window)
 
     def __repr__(self) -> str:
         # The key names the account and is no secret; the secrets never show.
@@ -199,6 +215,53 @@ class Vonage:
         """Read the account balance, in euros."""
         return _parse.parse_balance(response)
 
+    @property
+    def webhook_window(self) -> float:
+        """Seconds a webhook's signed time may be from now, either way."""
+        return self._webhook_window
+
+    def verify_webhook(self, request: WebhookRequest, *, now: dt.datetime) -> None:
+        """Check a webhook's signature and age, or raise.
+
+        A request with ``Authorization: Bearer`` is checked as an HS256 JWT
+        (signature, ``payload_hash`` against the body, ``iat``); any other as
+        the SMS API's signed parameters (``sig``, ``timestamp``).
+
+        Raises:
+            WebhookVerificationError: No signature secret is configured, or
+                the request is unsigned, wrongly signed or outside
+                `webhook_window`; the message says which and names the URL.
+            WebhookPayloadError: The body cannot be read for its parameters.
+        """
+        _webhooks.verify(
+            request,
+            signature_secret=self._account.signature_secret,
+            signature_method=self._account.signature_method,
+            api_key=self._account.api_key,
+            now=now,
+            window=self._webhook_window,
+        )
+
+    def parse_webhook(
+        self, request: WebhookRequest
+    ) -> tuple[StatusEvent | InboundMessage, ...]:
+        """Read a delivery receipt (one per part) or an inbound SMS (one part).
+
+        Raises:
+            WebhookPayloadError: A field is missing or malformed.
+        """
+        return _webhooks.parse(request)
+
+    def webhook_nonce(self, request: WebhookRequest) -> str | None:
+        """The signed ``nonce`` parameter, or the JWT's ``jti``."""
+        return _webhooks.nonce(request)
+
+    def webhook_reply(
+        self, items: tuple[StatusEvent | InboundMessage, ...]
+    ) -> WebhookReply:
+        """``204 No Content`` for any accepted webhook (Vonage takes 200 or 204)."""
+        return _webhooks.reply()
+
 
 def _credential(
     name: str, value: object, variable: str, environ: Mapping[str, str]
@@ -211,6 +274,19 @@ def _credential(
     if not text.strip():
         raise ConfigurationError(f"{name} is empty; pass it or set {variable}")
     return text.strip()
+
+
+def _window(value: object) -> float:
+    if isinstance(value, dt.timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        kind = type(value).__name__
+        raise OptionTypeError(
+            f"webhook_window must be seconds or a timedelta, not {kind}"
+        )
+    if not 0 < value < float("inf"):
+        raise ConfigurationError(f"webhook_window must be positive, not {value!r}")
+    return float(value)
 
 
 def _text(name: str, value: object) -> str:
