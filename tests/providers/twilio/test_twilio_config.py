@@ -225,5 +225,5 @@ def test_name_rate_limit_key_and_capabilities() -> None:
     assert "twilio" == provider.name
     assert ACCOUNT == provider.rate_limit_key
     assert isinstance(provider, smskit.providers.Provider)
-    expected = {"list", "cancel", "balance", "schedule"}
+    expected = {"list", "cancel", "balance", "schedule", "webhooks"}
     assert expected == set(smskit.providers.capabilities(provider))

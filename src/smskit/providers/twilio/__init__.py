@@ -16,21 +16,30 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
 from smskit._exceptions import ConfigurationError, OptionTypeError
-from smskit.providers.twilio import _api, _parse
+from smskit.providers.twilio import _api, _parse, _webhooks
 from smskit.providers.twilio import _wire as wire
 from smskit.providers.twilio._config import (
     api_base_url,
     credentials,
     mask_sid,
     text_option,
+    webhook_secrets,
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     import httpx
 
     from smskit._balance import Balance
-    from smskit._models import Message
-    from smskit.providers._protocol import ListQuery, OutgoingMessage, Page
+    from smskit._models import InboundMessage, Message, StatusEvent
+    from smskit.providers._protocol import (
+        ListQuery,
+        OutgoingMessage,
+        Page,
+        WebhookReply,
+        WebhookRequest,
+    )
 
 __all__ = ["Twilio"]
 
@@ -42,7 +51,7 @@ def _utc_now() -> dt.datetime:
 
 
 class Twilio:
-    """Twilio's Messages API: send, fetch, list, cancel, schedule and balance.
+    """Twilio's Messages API: send, fetch, list, cancel, schedule, balance, webhooks.
 
     Authenticate with the Account SID and its Auth Token, or with an API Key
     (SID and secret; the Account SID still names the account). Each credential
@@ -65,6 +74,13 @@ class Twilio:
             ``http://127.0.0.1:8787``; excludes ``region``/``edge``.
         clock: Returns the current time (aware, UTC) for the schedule
             window; the system clock by default.
+        webhook_auth_tokens: Further Auth Tokens webhooks may be signed with
+            (one or a sequence), tried after ``auth_token``: the secondary
+            token while you rotate, or the Auth Token itself when requests
+            authenticate with an API key (which cannot verify webhooks).
+        webhook_shared_keys: Webhook shared keys, each key's name as Twilio's
+            ``X-Twilio-Webhooks-Signature-Settings`` header gives it -> its
+            secret, for URLs whose webhooks Twilio signs with a shared key.
 
     Raises:
         ConfigurationError: A credential is missing (the message names the
@@ -92,6 +108,8 @@ class Twilio:
         edge: str | None = None,
         base_url: str | None = None,
         clock: Clock | None = None,
+        webhook_auth_tokens: str | Sequence[str] | None = None,
+        webhook_shared_keys: Mapping[str, str] | None = None,
     ) -> None:
         environ = os.environ
         found = credentials(
@@ -113,6 +131,11 @@ class Twilio:
         self._clock: Clock = clock or _utc_now
         self._username = found.username
         self._kind = found.kind
+        self._webhook_secrets = webhook_secrets(
+            auth_token=found.auth_token,
+            webhook_auth_tokens=webhook_auth_tokens,
+            webhook_shared_keys=webhook_shared_keys,
+        )
         self._endpoint = _api.Endpoint(
             base_url=api_base_url(
                 base_url=text_option("base_url", base_url),
@@ -221,3 +244,50 @@ class Twilio:
         if now.utcoffset() is None:
             raise ConfigurationError("the Twilio clock must return an aware datetime")
         _api.check_send_at(send_at, now=now)
+
+    def verify_webhook(self, request: WebhookRequest, *, now: dt.datetime) -> None:
+        """Check ``X-Twilio-Signature`` (Twilio's scheme has no timestamp).
+
+        Accepted: HMAC-SHA1 with the Auth Token or a ``webhook_auth_tokens``
+        token, or HMAC-SHA256 with the ``webhook_shared_keys`` key the
+        ``X-Twilio-Webhooks-Signature-Settings`` header names; over
+        ``request.url`` without its port or with it (the default port when
+        none), as Twilio's validators accept; a JSON body through the URL's
+        ``bodySHA256``, whose hash is always checked.
+
+        Raises:
+            WebhookVerificationError: Missing header, bad signature (the
+                message names the URL), body hash mismatch, a JSON body
+                without ``bodySHA256``, or an unknown shared key.
+            WebhookPayloadError: A form body that is not UTF-8.
+            ConfigurationError: No Auth Token to verify with (API-key auth
+                without ``webhook_auth_tokens``).
+        """
+        del now  # nothing in Twilio's signature says when it was made
+        _webhooks.verify(request, self._webhook_secrets)
+
+    def parse_webhook(
+        self, request: WebhookRequest
+    ) -> tuple[StatusEvent | InboundMessage, ...]:
+        """Read a status callback or an incoming message (form, GET or JSON).
+
+        Raises:
+            WebhookPayloadError: The payload cannot be read or lacks a field
+                it needs (named in the message).
+        """
+        return _webhooks.parse(request)
+
+    def webhook_nonce(self, request: WebhookRequest) -> str | None:
+        """Always ``None``: Twilio signs no nonce.
+
+        ``I-Twilio-Idempotency-Token`` is not one: Twilio repeats it on its
+        own retries, which must still be answered.
+        """
+        del request
+        return None
+
+    def webhook_reply(
+        self, items: tuple[StatusEvent | InboundMessage, ...]
+    ) -> WebhookReply:
+        """Empty TwiML (200 ``text/xml``) for a message, else 204 No Content."""
+        return _webhooks.reply(items)

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Literal, NamedTuple
 
 import httpx
 
 from smskit._exceptions import ConfigurationError, OptionTypeError
 from smskit.providers.twilio import _wire as wire
+from smskit.providers.twilio._webhooks import WebhookSecrets
 
-__all__ = ["Credentials", "api_base_url", "credentials", "mask_sid", "text_option"]
+__all__ = [
+    "Credentials",
+    "api_base_url",
+    "credentials",
+    "mask_sid",
+    "text_option",
+    "webhook_secrets",
+]
 
 AuthKind = Literal["auth_token", "api_key"]
 
@@ -29,12 +37,15 @@ class Credentials(NamedTuple):
         kind: ``"auth_token"`` or ``"api_key"``.
         username: The Basic-auth user: the Account SID or the API Key SID.
         authorization: The ``Authorization`` header value.
+        auth_token: The Auth Token when that is how requests authenticate
+            (it also verifies webhooks), else ``None``.
     """
 
     account_sid: str
     kind: AuthKind
     username: str
     authorization: str
+    auth_token: str | None = None
 
     def __repr__(self) -> str:
         shown = mask_sid(self.account_sid)
@@ -124,7 +135,9 @@ def credentials(
             "variable), or api_key_sid= and api_key_secret= (or TWILIO_API_KEY "
             "and TWILIO_API_SECRET)"
         )
-    return Credentials(account, "auth_token", account, _basic(account, token))
+    return Credentials(
+        account, "auth_token", account, _basic(account, token), auth_token=token
+    )
 
 
 def _api_key(account: str, key_sid: str | None, secret: str | None) -> Credentials:
@@ -207,3 +220,66 @@ def api_base_url(
         edge or _from_env(environ, wire.ENV_EDGE),
     )
     return f"https://{host}"
+
+
+def _secret_text(name: str, value: object) -> str:
+    # The value is never echoed: it is a secret.
+    if not isinstance(value, str):
+        raise OptionTypeError(
+            f"{name} must hold str values, not {type(value).__name__}"
+        )
+    text = value.strip()
+    if not text:
+        raise ConfigurationError(f"{name} holds an empty secret")
+    return text
+
+
+def webhook_secrets(
+    *,
+    auth_token: str | None,
+    webhook_auth_tokens: object,
+    webhook_shared_keys: object,
+) -> WebhookSecrets:
+    """The secrets webhooks are verified with.
+
+    Args:
+        auth_token: The Auth Token requests authenticate with, if any; it is
+            tried first.
+        webhook_auth_tokens: Further Auth Tokens (one str or a sequence): the
+            secondary token while you rotate, or the Auth Token itself when
+            requests authenticate with an API key.
+        webhook_shared_keys: Webhook shared keys, name -> secret.
+
+    Raises:
+        OptionTypeError: An argument or a value has the wrong type.
+        ConfigurationError: A token, key name or secret is empty.
+    """
+    tokens: list[str] = [] if auth_token is None else [auth_token]
+    if isinstance(webhook_auth_tokens, str):
+        webhook_auth_tokens = [webhook_auth_tokens]
+    if webhook_auth_tokens is not None:
+        if not isinstance(webhook_auth_tokens, Sequence):
+            kind = type(webhook_auth_tokens).__name__
+            message = (
+                f"webhook_auth_tokens must be a str or a sequence of str, not {kind}"
+            )
+            raise OptionTypeError(message)
+        tokens.extend(
+            _secret_text("webhook_auth_tokens", token) for token in webhook_auth_tokens
+        )
+    keys: dict[str, str] = {}
+    if webhook_shared_keys is not None:
+        if not isinstance(webhook_shared_keys, Mapping):
+            kind = type(webhook_shared_keys).__name__
+            message = f"webhook_shared_keys must map key names to secrets, not {kind}"
+            raise OptionTypeError(message)
+        for name, secret in webhook_shared_keys.items():
+            if not isinstance(name, str):
+                message = (
+                    f"webhook_shared_keys names must be str, not {type(name).__name__}"
+                )
+                raise OptionTypeError(message)
+            if not name.strip():
+                raise ConfigurationError("webhook_shared_keys has an empty key name")
+            keys[name.strip()] = _secret_text("webhook_shared_keys", secret)
+    return WebhookSecrets(tokens, keys)

@@ -1,0 +1,537 @@
+"""Twilio's webhooks: verify ``X-Twilio-Signature``, read callbacks, answer them.
+
+Pure functions of the request and the secrets (providers.md §1.7):
+
+* `verify` checks the signature the way Twilio's own validators accept it:
+  HMAC-SHA1 with an Auth Token (or HMAC-SHA256 with a webhook shared key
+  named by ``X-Twilio-Webhooks-Signature-Settings``) over the URL, followed
+  for a form POST by the sorted parameters. The URL is tried without its
+  port and with the scheme's default port, as the official validators do.
+  A JSON body is signed through ``bodySHA256`` in the URL, and its SHA-256
+  is always checked against it.
+* `parse` turns a status callback into a `StatusEvent` and an incoming
+  message into an `InboundMessage`, from a form body, a GET query or JSON.
+* `reply` is the answer Twilio expects: empty TwiML to an incoming message
+  (Twilio would otherwise log a warning), 204 to a status callback.
+
+Twilio's scheme has no timestamp or nonce: replays are caught by
+`smskit.webhooks`' duplicate detection, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+
+from smskit._exceptions import (
+    ConfigurationError,
+    InvalidMessage,
+    WebhookPayloadError,
+    WebhookVerificationError,
+)
+from smskit._models import InboundMessage, Status, StatusEvent
+from smskit.providers._common import b64_hmac
+from smskit.providers._protocol import WebhookReply, WebhookRequest
+from smskit.providers.twilio import _wire as wire
+from smskit.providers.twilio._errors import DELIVERY_ERRORS
+from smskit.providers.twilio._signing import Algorithm, signature_base
+
+__all__ = [
+    "BODY_HASH_PARAM",
+    "EMPTY_TWIML",
+    "SETTINGS_HEADER",
+    "SIGNATURE_HEADER",
+    "WebhookSecrets",
+    "parse",
+    "reply",
+    "verify",
+]
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
+"""Present when a webhook shared key signed the request:
+``key=<key>,algorithm=HMAC_SHA256``; absent for the Auth Token (HMAC-SHA1)."""
+BODY_HASH_PARAM = "bodySHA256"
+EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+"""TwiML that tells Twilio to do nothing more (no reply message)."""
+
+_FORM = "application/x-www-form-urlencoded"
+_ALGORITHMS: dict[str, Algorithm] = {
+    "HMAC_SHA1": "HMAC_SHA1",
+    "HMAC_SHA256": "HMAC_SHA256",
+}
+_DIGESTS: dict[Algorithm, str] = {"HMAC_SHA1": "sha1", "HMAC_SHA256": "sha256"}
+_DEFAULT_PORTS = {"https": "443", "http": "80"}
+_INBOUND_WORDS = frozenset({"received", "receiving"})
+_PROVIDER = "twilio"
+
+
+class WebhookSecrets:
+    """The secrets Twilio's webhooks may be signed with; never shown.
+
+    Args:
+        auth_tokens: Auth Tokens, tried in order (the primary, then the
+            secondary while you rotate).
+        shared_keys: Webhook shared keys: the key's name as Twilio's
+            ``X-Twilio-Webhooks-Signature-Settings`` header gives it ->
+            its secret.
+    """
+
+    __slots__ = ("_auth_tokens", "_shared_keys")
+
+    def __init__(
+        self,
+        auth_tokens: Sequence[str] = (),
+        shared_keys: Mapping[str, str] | None = None,
+    ) -> None:
+        self._auth_tokens = tuple(dict.fromkeys(auth_tokens))
+        self._shared_keys = dict(shared_keys or {})
+
+    @property
+    def auth_tokens(self) -> tuple[str, ...]:
+        """The Auth Tokens, in the order they are tried."""
+        return self._auth_tokens
+
+    @property
+    def shared_keys(self) -> Mapping[str, str]:
+        """Shared-key names -> secrets."""
+        return self._shared_keys
+
+    def __repr__(self) -> str:
+        return (
+            f"<WebhookSecrets auth_tokens={len(self._auth_tokens)} "
+            f"shared_keys={sorted(self._shared_keys)!r}>"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pickle would carry the secrets in the clear.
+        message = "Twilio webhook secrets cannot be pickled"
+        raise TypeError(message)
+
+
+# -- verification -----------------------------------------------------------------
+
+
+def verify(request: WebhookRequest, secrets: WebhookSecrets) -> None:
+    """Check that Twilio signed ``request``, or raise saying why not.
+
+    ``request.url`` is taken as the URL Twilio signed (behind a proxy,
+    `smskit.webhooks` rebuilds it first).
+
+    Args:
+        request: The webhook request, with its raw body.
+        secrets: The Auth Tokens and shared keys to accept.
+
+    Raises:
+        WebhookVerificationError: No ``X-Twilio-Signature``; a signature that
+            matches none of the secrets for any form of the URL; a body whose
+            SHA-256 differs from the URL's ``bodySHA256``; a JSON body without
+            ``bodySHA256``; a shared key that is not configured, or an
+            algorithm Twilio does not sign with. The message names the URL
+            checked, never a secret or the expected signature.
+        WebhookPayloadError: A form body that is not UTF-8 text.
+        ConfigurationError: No Auth Token to check an Auth Token signature
+            with (the provider authenticates with an API key and was given no
+            ``webhook_auth_tokens``).
+    """
+    shown = _shown_url(request.url)
+    received = request.header(SIGNATURE_HEADER)
+    if not received:
+        message = f"the {SIGNATURE_HEADER} header is missing (URL {shown})"
+        raise WebhookVerificationError(message)
+    keys, algorithm, described = _signing_keys(request, secrets, shown)
+    suffix = signature_base("", _signed_params(request, shown))
+    expected = received.strip().encode("utf-8")
+    digest = _DIGESTS[algorithm]
+    urls = _url_forms(request.url)
+    for key in keys:
+        for url in urls:
+            computed = b64_hmac(key, url + suffix, digest).encode("ascii")
+            if hmac.compare_digest(computed, expected):
+                return
+    message = (
+        f"{SIGNATURE_HEADER} does not match for URL {shown} (tried with and "
+        f"without :{_port_of(request.url)}, {described})"
+    )
+    raise WebhookVerificationError(message)
+
+
+class _Keys(NamedTuple):
+    keys: tuple[str, ...]
+    algorithm: Algorithm
+    described: str
+
+
+def _signing_keys(
+    request: WebhookRequest, secrets: WebhookSecrets, shown: str
+) -> _Keys:
+    """The secrets and algorithm the request claims it was signed with."""
+    settings = request.header(SETTINGS_HEADER)
+    if settings is None:
+        tokens = secrets.auth_tokens
+        if not tokens:
+            message = (
+                "Twilio signs webhooks with your Auth Token, and this Twilio "
+                "provider has none (it authenticates with an API key): pass "
+                "webhook_auth_tokens=[<Auth Token>]"
+            )
+            raise ConfigurationError(message)
+        count = len(tokens)
+        return _Keys(tokens, "HMAC_SHA1", f"{count} Auth Token{'s' * (count > 1)}")
+    fields = _settings_fields(settings)
+    word = fields.get("algorithm", "HMAC_SHA1")
+    algorithm = _ALGORITHMS.get(word.upper())
+    if algorithm is None:
+        shown_word = word if len(word) <= 20 else word[:20] + "…"
+        message = (
+            f"{SETTINGS_HEADER} names algorithm {shown_word!r}, which Twilio "
+            f"does not sign with (URL {shown})"
+        )
+        raise WebhookVerificationError(message)
+    name = fields.get("key", "")
+    if name:
+        secret = secrets.shared_keys.get(name)
+        if secret is None:
+            message = (
+                f"unknown key: {SETTINGS_HEADER} names shared key {name[:64]!r}, "
+                f"which is not in webhook_shared_keys (URL {shown})"
+            )
+            raise WebhookVerificationError(message)
+        return _Keys((secret,), algorithm, f"shared key {name[:64]!r}")
+    if not secrets.shared_keys:
+        message = (
+            f"unknown key: {SETTINGS_HEADER} says a shared key signed the "
+            f"request, and no webhook_shared_keys are configured (URL {shown})"
+        )
+        raise WebhookVerificationError(message)
+    keys = tuple(secrets.shared_keys.values())
+    return _Keys(keys, algorithm, f"{len(keys)} shared key(s)")
+
+
+def _settings_fields(settings: str) -> dict[str, str]:
+    """``key=KS…,algorithm=HMAC_SHA256`` as a dict (names in lower case)."""
+    fields: dict[str, str] = {}
+    for item in settings.split(","):
+        name, _, value = item.partition("=")
+        fields.setdefault(name.strip().lower(), value.strip())
+    return fields
+
+
+def _signed_params(request: WebhookRequest, shown: str) -> dict[str, list[str]]:
+    """The parameters the signature covers after the URL (none for GET/JSON).
+
+    A ``bodySHA256`` in the URL means Twilio signed the URL alone and the body
+    through its hash, which is checked here whatever the content type says.
+    """
+    if request.method == "GET":
+        return {}
+    query = urlsplit(request.url).query
+    hashes = [
+        v for n, v in parse_qsl(query, keep_blank_values=True) if n == BODY_HASH_PARAM
+    ]
+    if hashes:
+        actual = hashlib.sha256(request.body).hexdigest()
+        if not hmac.compare_digest(actual.encode("ascii"), hashes[0].encode("utf-8")):
+            message = (
+                f"body hash mismatch: the body's SHA-256 is not the {BODY_HASH_PARAM} "
+                f"of URL {shown}"
+            )
+            raise WebhookVerificationError(message)
+        return {}
+    if _is_form(request):
+        signed: dict[str, list[str]] = {}
+        for name, value in _form_pairs(request.body):
+            signed.setdefault(name, []).append(value)
+        return signed
+    message = (
+        f"a {_media_type(request) or 'non-form'} body without {BODY_HASH_PARAM} in "
+        f"URL {shown}: Twilio signs such bodies through that parameter, so this "
+        "one cannot be verified"
+    )
+    raise WebhookVerificationError(message)
+
+
+def _url_forms(url: str) -> tuple[str, ...]:
+    """The forms of ``url`` a signature is accepted for, without duplicates.
+
+    As Twilio's validators: the URL without its port and with its port (the
+    scheme's default when it has none); then the URL exactly as received.
+    Twilio drops any ``user:password@`` before signing, so it is dropped here.
+    """
+    parts = urlsplit(url)
+    host, port = _host_and_port(parts.netloc.rpartition("@")[2])
+    default = _DEFAULT_PORTS.get(parts.scheme.lower(), "80")
+    without = _unsplit(parts, host)
+    with_port = _unsplit(parts, f"{host}:{port or default}")
+    exact = _without_userinfo(url, parts)
+    return tuple(dict.fromkeys((without, with_port, exact)))
+
+
+def _unsplit(parts: SplitResult, netloc: str) -> str:
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _without_userinfo(url: str, parts: SplitResult) -> str:
+    if "@" not in parts.netloc:
+        return url
+    return url.replace(parts.netloc, parts.netloc.rpartition("@")[2], 1)
+
+
+def _host_and_port(hostport: str) -> tuple[str, str | None]:
+    """Split ``host:port``, keeping an IPv6 literal's brackets and colons."""
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        if end != -1:
+            rest = hostport[end + 1 :]
+            port = rest[1:] if rest.startswith(":") else None
+            return hostport[: end + 1], port or None
+    host, _, port = hostport.partition(":")
+    return host, port or None
+
+
+def _port_of(url: str) -> str:
+    parts = urlsplit(url)
+    _, port = _host_and_port(parts.netloc.rpartition("@")[2])
+    return port or _DEFAULT_PORTS.get(parts.scheme.lower(), "80")
+
+
+def _shown_url(url: str) -> str:
+    """The URL for a message: without any ``user:password@``."""
+    return _without_userinfo(url, urlsplit(url))
+
+
+# -- reading the payload ----------------------------------------------------------
+
+
+def _media_type(request: WebhookRequest) -> str:
+    value = request.header("Content-Type") or ""
+    return value.partition(";")[0].strip().lower()
+
+
+def _is_form(request: WebhookRequest) -> bool:
+    # Twilio always labels its form posts; an unlabelled body is read as one.
+    return _media_type(request) in {"", _FORM}
+
+
+def _form_pairs(body: bytes) -> list[tuple[str, str]]:
+    """A form body's parameters in order, blank values kept (as frameworks do)."""
+    try:
+        text = body.decode("utf-8")
+        return parse_qsl(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        message = "the form body is not UTF-8 text (nor percent-encoded UTF-8)"
+        raise WebhookPayloadError(message) from None
+
+
+def _grouped(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Parameters as a dict: one value as a str, a repeated name as a list."""
+    raw: dict[str, Any] = {}
+    for name, value in pairs:
+        if name not in raw:
+            raw[name] = value
+        elif isinstance(raw[name], list):
+            raw[name].append(value)
+        else:
+            raw[name] = [raw[name], value]
+    return raw
+
+
+def _payload(request: WebhookRequest) -> dict[str, Any]:
+    """The request's parameters, as received, whatever carried them."""
+    if request.method == "GET":
+        query = urlsplit(request.url).query
+        try:
+            return _grouped(parse_qsl(query, keep_blank_values=True, errors="strict"))
+        except UnicodeDecodeError:
+            message = "the query string is not percent-encoded UTF-8"
+            raise WebhookPayloadError(message) from None
+    if _is_form(request):
+        return _grouped(_form_pairs(request.body))
+    if _media_type(request) == "application/json" or _media_type(request).endswith(
+        "+json"
+    ):
+        return _json_object(request.body)
+    message = (
+        f"Twilio webhooks are forms or JSON; this body is {_media_type(request)!r}"
+    )
+    raise WebhookPayloadError(message)
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        message = "the JSON body is not valid JSON"
+        raise WebhookPayloadError(message) from None
+    if not isinstance(data, dict):
+        message = f"the JSON body is a {type(data).__name__}, not an object"
+        raise WebhookPayloadError(message)
+    return data
+
+
+class _Fields:
+    """Reads text fields of a payload: the first value, stripped; blank is absent."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self._raw = raw
+
+    def get(self, *names: str) -> str | None:
+        for name in names:
+            value = self._raw.get(name)
+            if isinstance(value, list):
+                value = value[0] if value else None
+            if isinstance(value, bool) or value is None:
+                continue
+            if isinstance(value, (str, int, float)):
+                text = str(value).strip()
+                if text:
+                    return text
+        return None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._raw
+
+
+# -- parsing ----------------------------------------------------------------------
+
+
+def parse(request: WebhookRequest) -> tuple[StatusEvent | InboundMessage, ...]:
+    """Read a verified Twilio webhook: a status callback or an incoming message.
+
+    Args:
+        request: The verified request (form POST, GET or JSON body).
+
+    Returns:
+        One `StatusEvent` (``MessageStatus`` other than ``received``) or one
+        `InboundMessage` (``SmsStatus=received``, or a ``Body`` without any
+        status), with the parameters as received in ``raw``.
+
+    Raises:
+        WebhookPayloadError: The body cannot be read, or a field the event
+            needs is missing or malformed (the message names it).
+    """
+    raw = _payload(request)
+    fields = _Fields(raw)
+    word = fields.get("MessageStatus", "SmsStatus")
+    try:
+        if word is None:
+            if "Body" not in raw:
+                message = (
+                    "a Twilio webhook needs MessageStatus (a status callback) "
+                    "or Body (an incoming message); this one has neither"
+                )
+                raise WebhookPayloadError(message)
+            return (_inbound(fields, raw),)
+        if word.lower() in _INBOUND_WORDS:
+            return (_inbound(fields, raw),)
+        return (_status_event(fields, raw, word),)
+    except InvalidMessage as error:
+        # The models refused a value: the payload is at fault, not the caller.
+        message = f"a Twilio webhook field is invalid: {error}"
+        raise WebhookPayloadError(message) from None
+
+
+def _status_event(fields: _Fields, raw: dict[str, Any], word: str) -> StatusEvent:
+    sid = fields.get("MessageSid", "SmsSid")
+    if sid is None:
+        message = "the Twilio status callback has no MessageSid (nor SmsSid)"
+        raise WebhookPayloadError(message)
+    code = fields.get("ErrorCode")
+    return StatusEvent(
+        message_id=sid,
+        provider=_PROVIDER,
+        # A word newer than smskit reads as UNKNOWN (raw_status keeps it), which
+        # the reducer never lets overwrite a known status; refusing the callback
+        # would only make Twilio retry it and lose the event.
+        status=wire.STATUSES.get(word.lower(), Status.UNKNOWN),
+        raw_status=word,
+        occurred_at=_dlr_done_date(fields.get("RawDlrDoneDate")),
+        to=fields.get("To"),
+        sender=fields.get("From"),
+        error_code=None if code in {None, "0"} else code,
+        error_message=_error_message(code, fields.get("ErrorMessage")),
+        raw=raw,
+    )
+
+
+def _inbound(fields: _Fields, raw: dict[str, Any]) -> InboundMessage:
+    sid = fields.get("MessageSid", "SmsMessageSid", "SmsSid")
+    sender = fields.get("From")
+    to = fields.get("To")
+    missing = [
+        name
+        for name, value in (("MessageSid", sid), ("From", sender), ("To", to))
+        if value is None
+    ]
+    if sid is None or sender is None or to is None:
+        message = f"the Twilio incoming message lacks {', '.join(missing)}"
+        raise WebhookPayloadError(message)
+    body = raw.get("Body", "")
+    return InboundMessage(
+        id=sid,
+        provider=_PROVIDER,
+        sender=sender,
+        to=to,
+        # The text exactly as sent: no stripping (Body may be a list if repeated).
+        body=(body[0] if isinstance(body, list) else body) if body else "",
+        segments=_segments(fields.get("NumSegments")),
+        raw=raw,
+    )
+
+
+def _segments(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        message = f"NumSegments must be a whole number, not {text[:20]!r}"
+        raise WebhookPayloadError(message)
+    # A media-only message may say 0 segments: the count is then unknown.
+    return int(text) or None
+
+
+def _dlr_done_date(text: str | None) -> dt.datetime | None:
+    """``RawDlrDoneDate`` (``YYMMDDhhmm``, UTC; some carriers add seconds).
+
+    It is the carrier's own value, passed on by Twilio: one that cannot be
+    read leaves ``occurred_at`` empty (``raw`` keeps it) rather than refusing
+    a receipt that is otherwise sound.
+    """
+    if text is None or not (text.isascii() and text.isdigit()):
+        return None
+    pattern = {10: "%y%m%d%H%M", 12: "%y%m%d%H%M%S"}.get(len(text))
+    if pattern is None:
+        return None
+    try:
+        moment = dt.datetime.strptime(text, pattern)  # UTC, set below
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _error_message(code: str | None, given: str | None) -> str | None:
+    if given is not None:
+        return given
+    if code is None or not (code.isascii() and code.isdigit()):
+        return None
+    known = DELIVERY_ERRORS.get(int(code))
+    return None if known is None else known[0]
+
+
+# -- replying ---------------------------------------------------------------------
+
+
+def reply(items: Sequence[StatusEvent | InboundMessage]) -> WebhookReply:
+    """What to answer Twilio once the request was accepted.
+
+    An incoming message gets empty TwiML (200, ``text/xml``): Twilio reads
+    the answer as instructions, and this one says to send nothing back. A
+    status callback (or a request with nothing new) gets 204 No Content.
+    """
+    if any(isinstance(item, InboundMessage) for item in items):
+        return WebhookReply(status=200, content_type="text/xml", body=EMPTY_TWIML)
+    return WebhookReply(status=204)
