@@ -457,15 +457,17 @@ def parse(request: WebhookRequest) -> tuple[StatusEvent | InboundMessage, ...]:
             payload is neither a receipt nor an inbound SMS.
     """
     values = params(request)
-    if "status" in values:
-        return (_receipt(values),)
-    if "text" in values or "type" in values or "data" in values:
-        return (_inbound(values),)
     if "message_uuid" in values:
+        # Messages API payloads share words ("status", "text") with the SMS
+        # API's but not their meaning; reading one as the other would lie.
         raise WebhookPayloadError(
             "this is a Messages API webhook (message_uuid); the Vonage provider "
             "reads SMS API receipts and inbound SMS"
         )
+    if "status" in values:
+        return (_receipt(values),)
+    if "text" in values or "type" in values or "data" in values:
+        return (_inbound(values),)
     raise WebhookPayloadError(
         "the Vonage webhook is neither a delivery receipt (no status) nor an "
         "inbound SMS (no text, type or data)"
