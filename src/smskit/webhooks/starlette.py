@@ -24,6 +24,7 @@ this module needs Starlette (FastAPI brings it).
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
 
@@ -81,8 +82,10 @@ async def to_webhook_request(
     """
     check_content_length(request.headers.get("content-length"), max_body)
     body = BodyLimit(max_body)
-    async for chunk in request.stream():
-        body.add(chunk)
+    # Closed at once when the cap is passed, not whenever it is collected.
+    async with contextlib.aclosing(request.stream()) as chunks:
+        async for chunk in chunks:
+            body.add(chunk)
     raw = request.headers.raw
     return WebhookRequest(
         method=request.method,
