@@ -153,12 +153,12 @@ def test_the_token_is_never_shown_or_pickled() -> None:
 
 
 def test_capabilities() -> None:
-    """Plivo's v1 Message API cannot schedule or cancel: the client says so."""
+    """Plivo's v1 Message API cannot schedule or cancel; it has webhooks."""
     plivo = Plivo(auth_id=AUTH_ID, auth_token=TOKEN)
     assert isinstance(plivo, Provider)
     assert isinstance(plivo, (SupportsBatch, SupportsList, SupportsBalance))
     assert not isinstance(plivo, (SupportsSchedule, SupportsCancel))
-    assert frozenset({"batch", "list", "balance"}) == capabilities(plivo)
+    assert frozenset({"batch", "list", "balance", "webhooks"}) == capabilities(plivo)
 
 
 def test_schedule_and_cancel_are_not_supported_before_any_request() -> None:

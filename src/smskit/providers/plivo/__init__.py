@@ -4,7 +4,8 @@
 variables, throughput), ``_errors`` (HTTP statuses and delivery error codes)
 and ``_signing`` (V3 and V2 signatures) are plain data and pure functions,
 shared by the driver, webhook verification and the local emulator; ``_api``
-builds the requests and ``_parse`` reads the answers.
+builds the requests, ``_parse`` reads the answers and ``_webhooks`` verifies
+and reads Plivo's callbacks.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import urllib.parse
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NoReturn
 
 from smskit._exceptions import ConfigurationError, OptionTypeError
-from smskit.providers.plivo import _api, _parse
+from smskit.providers.plivo import _api, _parse, _webhooks
 from smskit.providers.plivo import _wire as wire
 
 if TYPE_CHECKING:
@@ -23,13 +25,15 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from smskit._models import Balance, Message
+    from smskit._models import Balance, InboundMessage, Message, StatusEvent
     from smskit.providers._protocol import (
         BatchResult,
         ListQuery,
         OutgoingBatch,
         OutgoingMessage,
         Page,
+        WebhookReply,
+        WebhookRequest,
     )
 
 __all__ = ["Plivo"]
@@ -82,6 +86,31 @@ def _base_url(value: object) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
+def _webhook_tokens(token: str, more: object) -> tuple[str, ...]:
+    """The Auth Token and ``more``: every token a webhook may be signed with."""
+    if isinstance(more, (str, bytes, Mapping)) or not isinstance(more, Iterable):
+        kind = type(more).__name__
+        message = f"webhook_auth_tokens must be a list of str, not {kind}"
+        raise OptionTypeError(message)
+    tokens = [token]
+    for extra in more:
+        if not isinstance(extra, str):
+            kind = type(extra).__name__
+            message = f"webhook_auth_tokens must hold str tokens, not {kind}"
+            raise OptionTypeError(message)
+        if not extra.strip():
+            raise ConfigurationError("webhook_auth_tokens holds an empty token")
+        if extra not in tokens:
+            tokens.append(extra)
+    return tuple(tokens)
+
+
+def _flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise OptionTypeError(f"{name} must be a bool, not {type(value).__name__}")
+    return value
+
+
 def _check_clock(clock: object) -> None:
     if clock is not None and not callable(clock):
         message = f"clock must be callable, not {type(clock).__name__}"
@@ -89,7 +118,7 @@ def _check_clock(clock: object) -> None:
 
 
 class Plivo:
-    """Plivo's Message API v1: send, batch, fetch, list and balance.
+    """Plivo's Message API v1: send, batch, fetch, list, balance and webhooks.
 
     Credentials come from the arguments, else from ``PLIVO_AUTH_ID`` and
     ``PLIVO_AUTH_TOKEN``. The Auth Token never appears in a ``repr``, a log
@@ -103,6 +132,15 @@ class Plivo:
             emulator's URL in tests.
         clock: Returns the current time (timezone-aware); reads a
             ``Retry-After`` date. For tests.
+        webhook_auth_tokens: More Auth Tokens whose webhook signatures are
+            accepted besides ``auth_token``'s: the main account's when
+            ``auth_id`` is a subaccount (Plivo signs
+            ``X-Plivo-Signature-Ma-V3`` with it), or the previous token while
+            you rotate it.
+        accept_v2: Accept webhooks signed with V2 only. V2 covers the URL and
+            a nonce but not the parameters, so a V2-signed request can be
+            replayed with other parameters; off by default (V3 is checked
+            whenever a request carries it).
 
     Raises:
         ConfigurationError: A credential is missing or malformed, or the base
@@ -124,10 +162,14 @@ class Plivo:
         auth_token: str | None = None,
         base_url: str = wire.BASE_URL,
         clock: Callable[[], dt.datetime] | None = None,
+        webhook_auth_tokens: Iterable[str] = (),
+        accept_v2: bool = False,
     ) -> None:
         _check_clock(clock)
         identity = _auth_id(_credential("auth_id", auth_id, wire.ENV_AUTH_ID))
         token = _credential("auth_token", auth_token, wire.ENV_AUTH_TOKEN)
+        self._webhook_tokens = _webhook_tokens(token, webhook_auth_tokens)
+        self._accept_v2 = _flag("accept_v2", accept_v2)
         self._account = _api.Account.create(
             base_url=_base_url(base_url),
             auth_id=identity,
@@ -160,6 +202,11 @@ class Plivo:
     def base_url(self) -> str:
         """Where requests go, such as ``https://api.plivo.com``."""
         return self._account.base_url
+
+    @property
+    def accept_v2(self) -> bool:
+        """Whether webhooks signed with V2 only are accepted."""
+        return self._accept_v2
 
     @property
     def rate_limit_key(self) -> str:
@@ -212,3 +259,35 @@ class Plivo:
     def parse_balance(self, response: httpx.Response) -> Balance:
         """Read ``cash_credits``, in US dollars."""
         return _parse.parse_balance(self._account, response)
+
+    def verify_webhook(self, request: WebhookRequest, *, now: dt.datetime) -> None:
+        """Check the V3 signature (or V2, if accepted) of a Plivo webhook.
+
+        Any of the configured Auth Tokens may have signed it. Plivo's nonce is
+        random, not a time, so ``now`` plays no part; `smskit.webhooks`
+        refuses a repeated nonce when it has a nonce store.
+
+        Raises:
+            WebhookVerificationError: A signature or nonce header is missing,
+                the request is V2-signed and V2 is not accepted, or no
+                signature matches (the message names the URL checked).
+            WebhookPayloadError: The body cannot be read to check it.
+        """
+        del now  # the scheme has no timestamp
+        _webhooks.verify(request, self._webhook_tokens, accept_v2=self._accept_v2)
+
+    def parse_webhook(
+        self, request: WebhookRequest
+    ) -> tuple[StatusEvent | InboundMessage, ...]:
+        """Read a status callback or an inbound message (form, query or JSON)."""
+        return _webhooks.parse(request)
+
+    def webhook_nonce(self, request: WebhookRequest) -> str | None:
+        """The ``X-Plivo-Signature-V3-Nonce`` (or V2) header."""
+        return _webhooks.nonce(request)
+
+    def webhook_reply(
+        self, items: tuple[StatusEvent | InboundMessage, ...]
+    ) -> WebhookReply:
+        """An empty 200, which Plivo expects for callbacks and inbound messages."""
+        return _webhooks.reply(items)
