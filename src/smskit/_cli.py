@@ -31,6 +31,8 @@ _PROVIDERS = ("twilio", "vonage", "plivo")
 _LABELS = {
     "twilio_account_sid": "Twilio Account SID",
     "twilio_auth_token": "Twilio Auth Token",
+    "twilio_api_key": "Twilio API Key SID (SK…), also accepted for the account",
+    "twilio_api_secret": "Twilio API Key secret",
     "vonage_api_key": "Vonage API key",
     "vonage_api_secret": "Vonage API secret",
     "vonage_signature_secret": "Vonage signature secret",
@@ -152,12 +154,13 @@ def _serve_options(serve: argparse.ArgumentParser) -> None:
     )
     defaults = Credentials()
     for field, variable in ENVIRONMENT.items():
+        default = getattr(defaults, field)
         serve.add_argument(
             "--" + field.replace("_", "-"),
             dest=field,
             metavar="VALUE",
             help=f"{_LABELS[field]} (default: ${variable}, "
-            f"else {getattr(defaults, field)})",
+            f"else {'none' if default is None else default})",
         )
     serve.add_argument(
         "--vonage-signature-method",

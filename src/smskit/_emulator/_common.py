@@ -22,8 +22,10 @@ from smskit import phone
 from smskit._exceptions import InvalidPhoneNumber
 
 if TYPE_CHECKING:
+    from smskit._emulator._faults import SendTarget
     from smskit._emulator._http import EmulatorRequest, EmulatorResponse
     from smskit._models import InboundMessage, StatusEvent
+    from smskit.providers.sandbox._magic import SandboxFault
 
 __all__ = [
     "MAX_URL_LENGTH",
@@ -212,6 +214,23 @@ class Dialect(Protocol):
 
     def refuse(self, path: str, status: int, text: str) -> EmulatorResponse:
         """An error in this provider's shape for a request it cannot read."""
+
+    def send_target(self, request: EmulatorRequest) -> SendTarget | None:
+        """Who a send is for; ``None`` for a request that is no authenticated send.
+
+        Fault rules apply to what this returns a target for (`FaultPlan`).
+        """
+
+    def fault_answer(self, fault: SandboxFault, retry_after: float) -> EmulatorResponse:
+        """This provider's answer to a send hit by ``fault``.
+
+        Args:
+            fault: ``rate_limited``, ``unavailable`` or ``server_error``.
+            retry_after: The seconds a ``rate_limited`` answer asks to wait.
+        """
+
+    def accepted(self, response: EmulatorResponse) -> tuple[str, ...]:
+        """The sandbox record ids of the messages a send's answer accepted."""
 
 
 @attrs.define

@@ -20,6 +20,8 @@ __all__ = ["ENVIRONMENT", "Credentials", "VonageSignatureMethod"]
 ENVIRONMENT: dict[str, str] = {
     "twilio_account_sid": twilio.ENV_ACCOUNT_SID,
     "twilio_auth_token": twilio.ENV_AUTH_TOKEN,
+    "twilio_api_key": twilio.ENV_API_KEY,
+    "twilio_api_secret": twilio.ENV_API_SECRET,
     "vonage_api_key": vonage.ENV_API_KEY,
     "vonage_api_secret": vonage.ENV_API_SECRET,
     "vonage_signature_secret": vonage.ENV_SIGNATURE_SECRET,
@@ -31,6 +33,7 @@ SIGNATURE_METHOD_VARIABLE = "VONAGE_SIGNATURE_METHOD"
 _SECRETS = frozenset(
     {
         "twilio_auth_token",
+        "twilio_api_secret",
         "vonage_api_secret",
         "vonage_signature_secret",
         "plivo_auth_token",
@@ -45,6 +48,26 @@ def _signature_method(value: str) -> VonageSignatureMethod:
     return value  # type: ignore[return-value]  # checked against the Literal above
 
 
+def _api_key_sid(
+    instance: Credentials, attribute: attrs.Attribute[str | None], value: str | None
+) -> None:
+    if value is not None and twilio.API_KEY_SID_PATTERN.fullmatch(value) is None:
+        raise ConfigurationError(
+            "the Twilio API Key SID must be 'SK' followed by 32 hexadecimal digits"
+        )
+
+
+def _api_key_pair(
+    instance: Credentials, attribute: attrs.Attribute[str | None], value: str | None
+) -> None:
+    # Checked on the secret, the later field, so both are set by now.
+    if (instance.twilio_api_key is None) != (value is None):
+        raise ConfigurationError(
+            "a Twilio API key needs both its SID (twilio_api_key, $TWILIO_API_KEY) "
+            "and its secret (twilio_api_secret, $TWILIO_API_SECRET)"
+        )
+
+
 @attrs.frozen(kw_only=True)
 class Credentials:
     """The accounts the emulator accepts, one per provider.
@@ -56,6 +79,10 @@ class Credentials:
     Attributes:
         twilio_account_sid: The Account SID (``AC`` + 32 hex).
         twilio_auth_token: The Auth Token; it also signs Twilio webhooks.
+        twilio_api_key: An API Key SID (``SK`` + 32 hex) accepted, with
+            `twilio_api_secret`, as Basic auth for the same account; ``None``
+            (the default) accepts the Auth Token only.
+        twilio_api_secret: The API Key's secret.
         vonage_api_key: The API key.
         vonage_api_secret: The API secret.
         vonage_signature_secret: Signs Vonage webhooks and checks signed requests.
@@ -64,8 +91,12 @@ class Credentials:
         plivo_auth_id: The Auth ID (``MA``/``SA`` + 18 upper-case letters/digits).
         plivo_auth_token: The Auth Token; it also signs Plivo webhooks.
 
-    ``repr()`` shows the account ids but none of the four secrets, and a
+    ``repr()`` shows the account ids but none of the secrets, and a
     `Credentials` cannot be pickled.
+
+    Raises:
+        ConfigurationError: An API Key SID that is not ``SK`` + 32 hex, or
+            only one half of an API key.
     """
 
     # Secrets are left out of repr(): a Credentials in a log or a traceback
@@ -75,6 +106,10 @@ class Credentials:
     twilio_auth_token: str = attrs.field(
         default="emulator-twilio-auth-token",
         repr=False,
+    )
+    twilio_api_key: str | None = attrs.field(default=None, validator=_api_key_sid)
+    twilio_api_secret: str | None = attrs.field(
+        default=None, repr=False, validator=_api_key_pair
     )
     vonage_api_key: str = "emulator1"
     vonage_api_secret: str = attrs.field(
@@ -131,9 +166,11 @@ class Credentials:
     def describe(self) -> list[str]:
         """One line per credential for a startup banner, secrets masked."""
         lines = []
+        defaults = Credentials()
         for field in attrs.fields(Credentials):
-            value = str(getattr(self, field.name))
-            if field.name in _SECRETS and value != getattr(Credentials(), field.name):
+            given = getattr(self, field.name)
+            value = "(not set)" if given is None else str(given)
+            if field.name in _SECRETS and given != getattr(defaults, field.name):
                 value = "(given, not shown)"
             lines.append(f"{field.name} = {value}")
         return lines

@@ -2,7 +2,8 @@
 
 ``GET /_sandbox`` (summary), ``GET /_sandbox/outbox``, ``GET /_sandbox/inbox``,
 ``GET /_sandbox/webhooks``, ``POST /_sandbox/advance``,
-``POST /_sandbox/inbound`` and ``POST /_sandbox/script``. Bodies are JSON. It
+``POST /_sandbox/inbound``, ``POST /_sandbox/script`` and
+``GET``/``POST``/``DELETE /_sandbox/faults``. Bodies are JSON. It
 needs no credentials: by default it only listens on the loopback interface.
 
 Every value is checked before it reaches the sandbox, so nothing a request
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from smskit._emulator._common import url_problem
 from smskit._emulator._http import EmulatorResponse
-from smskit._exceptions import InvalidInput, UnknownStatus
+from smskit._exceptions import ConfigurationError, InvalidInput, UnknownStatus
 from smskit._models import Status
 from smskit.providers.sandbox._magic import DeliveryError, Fate
 from smskit.providers.sandbox._record import record_json
@@ -38,6 +39,10 @@ MAX_DELAY = MAX_ADVANCE
 _MAX_ADDRESS = 64  # characters in an inbound "from" or "to" (E.164, short code, name)
 _ERROR_CODE = re.compile(r"[0-9]{1,9}")  # every API renders it as digits
 _DELIVERY_ERRORS = frozenset(error.value for error in DeliveryError)
+_FAULT_FIELDS = frozenset(
+    {"fault", "rate", "times", "provider", "to", "retry_after", "latency", "seed"}
+)
+_MAX_SEED = 2**63  # any seed random.Random takes; bounded so it stays a number
 
 
 class _BadRequest(Exception):
@@ -135,11 +140,15 @@ def _summary(emulator: Emulator) -> dict[str, Any]:
         "realtime": emulator.realtime,
         "balance": str(emulator.state.balance),
         "providers": {
-            "twilio": {"account_sid": credentials.twilio_account_sid},
+            "twilio": {
+                "account_sid": credentials.twilio_account_sid,
+                "api_key": credentials.twilio_api_key,
+            },
             "vonage": {"api_key": credentials.vonage_api_key},
             "plivo": {"auth_id": credentials.plivo_auth_id},
         },
         "inbound_urls": emulator.inbound_urls,
+        "faults": len(emulator.faults.rules()),
     }
 
 
@@ -152,6 +161,8 @@ def _outbox(emulator: Emulator) -> list[dict[str, Any]]:
             if ids:
                 item["provider"] = dialect.name
                 item["provider_ids"] = list(ids)
+        # The accepted message whose answer an injected fault replaced.
+        item["fault"] = emulator.faults.answer_fault(record.id)
         messages.append(item)
     return messages
 
@@ -234,6 +245,46 @@ def _script(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
     return _ok({"to": to, "final": final.value})
 
 
+def _add_fault(emulator: Emulator, payload: dict[str, Any]) -> EmulatorResponse:
+    unknown = sorted(set(payload) - _FAULT_FIELDS)
+    if unknown:
+        fields = ", ".join(sorted(_FAULT_FIELDS))
+        raise _BadRequest(f"unknown field {unknown[0]!r}; the fields are {fields}")
+    fault = payload.get("fault")
+    if not isinstance(fault, str):
+        raise _BadRequest("'fault' must be a string such as \"rate_limited\"")
+    seed = payload.get("seed")
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or abs(seed) > _MAX_SEED
+    ):
+        raise _BadRequest("'seed' must be an integer from -2**63 to 2**63, or null")
+    to = payload.get("to")
+    if to is not None and not isinstance(to, str):
+        raise _BadRequest("'to' must be an E.164 number such as +14155550123")
+    try:  # ConfigurationError's text names the field and the allowed values
+        emulator.inject(
+            fault,
+            times=payload.get("times", 1),
+            rate=payload.get("rate", 1.0),
+            to=to,
+            provider=payload.get("provider"),
+            retry_after=payload.get("retry_after", 1.0),
+            latency=payload.get("latency", 0.0),
+            seed=seed,
+        )
+    except ConfigurationError as problem:
+        raise _BadRequest(str(problem)) from None
+    return _ok({"faults": emulator.faults.rules()})
+
+
+def _get_faults(emulator: Emulator, request: EmulatorRequest) -> EmulatorResponse:
+    return _ok({"faults": emulator.faults.rules()})
+
+
+def _clear_faults(emulator: Emulator, request: EmulatorRequest) -> EmulatorResponse:
+    return _ok({"cleared": emulator.clear_faults()})
+
+
 def _get_outbox(emulator: Emulator, request: EmulatorRequest) -> EmulatorResponse:
     return _ok({"messages": _outbox(emulator)})
 
@@ -257,4 +308,7 @@ _ROUTES: dict[
     ("POST", "/_sandbox/advance"): lambda e, r: _advance(e, _payload(r)),
     ("POST", "/_sandbox/inbound"): lambda e, r: _inbound(e, _payload(r)),
     ("POST", "/_sandbox/script"): lambda e, r: _script(e, _payload(r)),
+    ("GET", "/_sandbox/faults"): _get_faults,
+    ("POST", "/_sandbox/faults"): lambda e, r: _add_fault(e, _payload(r)),
+    ("DELETE", "/_sandbox/faults"): _clear_faults,
 }

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 import attrs
@@ -145,11 +145,20 @@ class EmulatorResponse:
         status: The HTTP status code.
         body: The raw body.
         headers: Extra headers (``Content-Length`` is added by the server).
+        drop: Instead of answering, drop the connection: ``"reset"`` resets
+            it (a client sees the connection fail), ``"close"`` closes it (a
+            client sees it end without an answer). ``None`` answers.
     """
 
     status: int
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
+    drop: Literal["reset", "close"] | None = None
+
+    @classmethod
+    def dropped(cls, *, reset: bool) -> EmulatorResponse:
+        """No answer: the server resets or closes the connection instead."""
+        return cls(status=0, drop="reset" if reset else "close")
 
     @classmethod
     def json(

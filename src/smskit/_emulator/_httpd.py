@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import socket
+import struct
 import sys
 import threading
 import time
@@ -244,6 +245,9 @@ class Handler(BaseHTTPRequestHandler):
         return body if len(body) == length else None
 
     def _respond(self, response: EmulatorResponse) -> None:
+        if response.drop is not None:
+            self._drop(reset=response.drop == "reset")
+            return
         self._reader.deadline = None
         self.connection.settimeout(IDLE_TIMEOUT)
         self.send_response(response.status)
@@ -254,6 +258,25 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(response.body)
+
+    def _drop(self, *, reset: bool) -> None:
+        """Leave without an answer (an injected fault).
+
+        A reset closes the socket at once with linger 0, so the kernel sends
+        RST instead of FIN: the client reads "connection reset". Otherwise the
+        server's usual shutdown closes it cleanly, and the client reads the
+        end of the stream where the answer should have been.
+        """
+        self.close_connection = True
+        if not reset:
+            return
+        try:
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+            self.connection.close()
+        except OSError:  # the client left first: nothing to reset
+            return
 
     def log_message(self, format: str, *args: Any) -> None:
         """Log at debug level (not stderr), query values left out.

@@ -15,11 +15,15 @@ each sandbox state shows) is in ``_plivo_render``.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import attrs
+
 from smskit._emulator._common import Ledger, same_secret, url_problem
+from smskit._emulator._faults import SendTarget, retry_after_header
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
 from smskit._emulator._plivo_render import (
     DELIVERY_CODES,
@@ -37,6 +41,7 @@ from smskit._emulator._plivo_render import (
 from smskit._models import Status
 from smskit.providers._common import digits_only, from_digits
 from smskit.providers.plivo import _wire as wire
+from smskit.providers.sandbox._magic import SandboxFault
 from smskit.providers.sandbox._state import SandboxRejected
 
 if TYPE_CHECKING:
@@ -112,6 +117,51 @@ class PlivoDialect:
     def refuse(self, path: str, status: int, text: str) -> EmulatorResponse:
         """A Plivo error for a request whose body cannot be read."""
         return error(status, text)
+
+    # -- faults -----------------------------------------------------------------
+
+    def send_target(self, request: EmulatorRequest) -> SendTarget | None:
+        """The destinations of an authenticated ``POST …/Message/``."""
+        match = _ROUTE.fullmatch(request.path)
+        if (
+            request.method != "POST"
+            or match is None
+            or match["rest"] != "Message/"
+            or not self._authenticated(request)
+            or not same_secret(match["account"], self.auth_id)
+        ):
+            return None
+        try:
+            payload = self._payload(request)
+        except ValueError:  # answered as unreadable by _send
+            return None
+        destinations = _destinations(payload.get(wire.DST))
+        return SendTarget(recipients=tuple(from_digits(d) for d in destinations))
+
+    def fault_answer(self, fault: SandboxFault, retry_after: float) -> EmulatorResponse:
+        """Plivo's 429 (with ``Retry-After``), 503 or 500, as ``{api_id, error}``.
+
+        Plivo does not document ``Retry-After``; the emulator sends it so a
+        fault's wait reaches clients that read it.
+        """
+        if fault is SandboxFault.RATE_LIMITED:
+            response = error(429, "too many requests, please slow down")
+            header = retry_after_header(retry_after)
+            return attrs.evolve(response, headers=(*response.headers, header))
+        if fault is SandboxFault.UNAVAILABLE:
+            return error(503, "service unavailable, the request was not processed")
+        return error(500, "internal server error")
+
+    def accepted(self, response: EmulatorResponse) -> tuple[str, ...]:
+        """The records behind the ``message_uuid`` list of a 202 answer."""
+        if response.status != 202:
+            return ()
+        found = []
+        for message_uuid in json.loads(response.body).get("message_uuid") or []:
+            record_id = self.ledger.record_id(str(message_uuid))
+            if record_id is not None:
+                found.append(record_id)
+        return tuple(found)
 
     def _authenticated(self, request: EmulatorRequest) -> bool:
         auth_id, token = request.basic_auth() or ("", "")

@@ -25,6 +25,7 @@ from smskit._emulator._config import Credentials
 from smskit._emulator._control import handle_control
 from smskit._emulator._dispatch import WebhookDispatcher
 from smskit._emulator._fanout import WebhookFanout
+from smskit._emulator._faults import FaultPlan, fault_rule
 from smskit._emulator._framing import MAX_BODY_BYTES
 from smskit._emulator._http import EmulatorResponse
 from smskit._emulator._httpd import Handler
@@ -35,6 +36,7 @@ from smskit._emulator._options import MAX_SPEED, check_options, checked_inbound_
 from smskit._emulator._plivo import PlivoDialect
 from smskit._emulator._twilio import TwilioDialect
 from smskit._emulator._vonage import VonageDialect
+from smskit._exceptions import OptionTypeError
 from smskit.providers.sandbox._state import SandboxState
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 
     from smskit._emulator._http import EmulatorRequest
     from smskit._models import InboundMessage, StatusEvent
+    from smskit.providers.sandbox._magic import SandboxFault
 
 __all__ = [
     "DEFAULT_HOST",
@@ -141,6 +144,7 @@ class Emulator:
         self._fanout = WebhookFanout(
             self.dialects, self.inbound_urls, self.dispatcher.submit
         )
+        self.faults = FaultPlan()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._httpd: _Server | None = None
@@ -250,7 +254,7 @@ class Emulator:
             return handle_control(self, request)
         for dialect in self.dialects:
             if dialect.handles(request.path):
-                return dialect.handle(request)
+                return self.faults.serve(dialect, request, self._stopping)
         return EmulatorResponse.json(
             404, {"error": f"no provider API at {request.method} {request.path}"}
         )
@@ -273,6 +277,69 @@ class Emulator:
         return EmulatorResponse.json(status, {"error": text})
 
     # -- sandbox actions ----------------------------------------------------------
+
+    def inject(
+        self,
+        fault: SandboxFault | str,
+        *,
+        times: int | None = 1,
+        rate: float = 1.0,
+        to: str | None = None,
+        provider: str | None = None,
+        retry_after: float = 1.0,
+        latency: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        """Make the next matching sends fail, as the provider would answer.
+
+        Rules are tried in the order they were added; one random draw per
+        send picks at most one of those that match (each takes ``rate`` of
+        the draw), so rates 0.05 and 0.02 fail 5 % and 2 % of the sends.
+
+        Args:
+            fault: What goes wrong: ``"rate_limited"`` (the provider's
+                throttle answer, not accepted), ``"unavailable"`` (503, not
+                accepted), ``"server_error"`` (accepted, then a 500),
+                ``"connect_error"`` (the connection is reset before the send
+                is processed: nothing accepted), ``"read_timeout"`` (accepted,
+                then the connection is closed without an answer) or
+                ``"latency"`` (accepted, answered ``latency`` real seconds
+                later).
+            times: How many sends it hits; ``None`` for no limit.
+            rate: The chance each matching send is hit, in (0, 1].
+            to: Only single sends to this E.164 number (never a Plivo send
+                to several ``dst``); every send by default.
+            provider: Only sends through ``"twilio"``, ``"vonage"`` or
+                ``"plivo"``; all three by default.
+            retry_after: Seconds a ``rate_limited`` answer asks to wait
+                (``Retry-After``, rounded up to whole seconds; Vonage's
+                millisecond hint), 0 to 3,600.
+            latency: Real seconds a ``latency`` answer is held back, 0 to 60.
+            seed: Reseed the fault dice: the same seed, rules and sends give
+                the same faults.
+
+        Raises:
+            ConfigurationError: An unknown fault or provider, a number out
+                of range, or ``to`` not in E.164 (`OptionTypeError` for a
+                wrong type).
+        """
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise OptionTypeError("seed must be an integer or None")
+        rule = fault_rule(
+            fault,
+            times=times,
+            rate=rate,
+            to=to,
+            provider=provider,
+            retry_after=retry_after,
+            latency=latency,
+            providers=[dialect.name for dialect in self.dialects],
+        )
+        self.faults.add(rule, seed=seed)
+
+    def clear_faults(self) -> int:
+        """Remove every injected fault; return how many rules there were."""
+        return self.faults.clear()
 
     def advance(self, seconds: float | None = None) -> list[StatusEvent]:
         """Move sandbox time forward; due status callbacks are queued.

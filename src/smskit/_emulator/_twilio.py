@@ -16,11 +16,15 @@ webhooks look like (and which word and code each sandbox state shows) is in
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+import attrs
+
 from smskit._emulator._common import Ledger, same_secret, url_problem
+from smskit._emulator._faults import SendTarget, retry_after_header
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
 from smskit._emulator._twilio_render import (
     API_VERSION,
@@ -36,6 +40,7 @@ from smskit._emulator._twilio_render import (
     unauthorized,
 )
 from smskit._models import Status
+from smskit.providers.sandbox._magic import SandboxFault
 from smskit.providers.sandbox._state import SandboxRejected
 from smskit.providers.twilio import _wire as wire
 
@@ -84,6 +89,8 @@ class TwilioDialect:
         self.state = state
         self.account_sid = credentials.twilio_account_sid
         self.auth_token = credentials.twilio_auth_token
+        self.api_key = credentials.twilio_api_key
+        self.api_secret = credentials.twilio_api_secret
         self.ledger: Ledger[TwilioMeta] = Ledger()
         self.render = TwilioRender(credentials)
 
@@ -99,12 +106,56 @@ class TwilioDialect:
         """A Twilio error for a request whose body cannot be read."""
         return error(status, 21000, text)  # code: [unverified] generic invalid request
 
+    # -- faults ---------------------------------------------------------------
+
+    def send_target(self, request: EmulatorRequest) -> SendTarget | None:
+        """The recipient of an authenticated ``POST …/Messages.json``."""
+        match = _ROUTE.fullmatch(request.path)
+        if (
+            request.method != "POST"
+            or match is None
+            or match["rest"] != "Messages.json"
+            or not self._authenticated(request)
+            or not same_secret(match["account"], self.account_sid)
+        ):
+            return None
+        return SendTarget(recipients=(first(request.form(), wire.TO) or "",))
+
+    def fault_answer(self, fault: SandboxFault, retry_after: float) -> EmulatorResponse:
+        """Twilio's 429/20429 (with ``Retry-After``), 503/20503 or 500/20500."""
+        if fault is SandboxFault.RATE_LIMITED:
+            response = error(429, 20429, "Too Many Requests")
+            header = retry_after_header(retry_after)
+            return attrs.evolve(response, headers=(*response.headers, header))
+        if fault is SandboxFault.UNAVAILABLE:
+            return error(503, 20503, "Service unavailable")
+        return error(500, 20500, "Internal Server Error")
+
+    def accepted(self, response: EmulatorResponse) -> tuple[str, ...]:
+        """The record behind the Message a 201 answer shows."""
+        if response.status != 201:
+            return ()
+        record_id = self.ledger.record_id(str(json.loads(response.body).get("sid")))
+        return () if record_id is None else (record_id,)
+
     # -- REST -----------------------------------------------------------------
 
     def _authenticated(self, request: EmulatorRequest) -> bool:
-        sid, token = request.basic_auth() or ("", "")
-        # Both compared, in constant time: the answer must not time the token.
-        return same_secret(sid, self.account_sid) & same_secret(token, self.auth_token)
+        """Whether Basic auth holds the Account SID and Auth Token, or the API key.
+
+        With an API key the path still names the account (checked by
+        `handle`), as at Twilio.
+        """
+        user, password = request.basic_auth() or ("", "")
+        # Every pair compared, in constant time: the answer must not time a
+        # secret, nor tell which kind of credential came close.
+        token = same_secret(user, self.account_sid) & same_secret(
+            password, self.auth_token
+        )
+        if self.api_key is None or self.api_secret is None:
+            return token
+        key = same_secret(user, self.api_key) & same_secret(password, self.api_secret)
+        return token | key
 
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
         """Answer one Twilio API request."""

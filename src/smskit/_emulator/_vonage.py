@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from smskit._emulator._common import Ledger, same_secret, url_problem
+from smskit._emulator._faults import SendTarget
 from smskit._emulator._http import EmulatorRequest, EmulatorResponse, Params, first
 from smskit._emulator._vonage_render import (
     DELIVERY_CODES,
@@ -34,6 +35,7 @@ from smskit._emulator._vonage_render import (
     send_error,
 )
 from smskit.providers._common import from_digits
+from smskit.providers.sandbox._magic import SandboxFault
 from smskit.providers.sandbox._state import SandboxRejected
 from smskit.providers.vonage import _signing as signing
 from smskit.providers.vonage import _wire as wire
@@ -130,6 +132,51 @@ class VonageDialect:
         if request.path == "/account/get-balance":
             return self._balance(request)
         return self._records(request)
+
+    # -- faults -----------------------------------------------------------------
+
+    def send_target(self, request: EmulatorRequest) -> SendTarget | None:
+        """The recipient of a ``/sms/json`` send with good credentials."""
+        if request.path != "/sms/json" or request.method not in {"GET", "POST"}:
+            return None
+        try:
+            params = self._params(request)
+        except ValueError:  # answered as unreadable by _send
+            return None
+        if self._send_credentials(request, params) is not None:
+            return None
+        return SendTarget(recipients=(from_digits(first(params, wire.TO) or ""),))
+
+    def fault_answer(self, fault: SandboxFault, retry_after: float) -> EmulatorResponse:
+        """Vonage's throttle (HTTP 200, status 1 with its wait hint), 503 or 500.
+
+        Vonage reports throttling in the message list, with the wait in
+        milliseconds inside the error text; an outage is an HTTP error, and
+        the 500 carries status 5 (internal error: the message may be out).
+        """
+        if fault is SandboxFault.RATE_LIMITED:
+            wait = round(retry_after * 1000)
+            return send_error(
+                "1", f"Throughput Rate Exceeded - please wait [ {wait} ] and retry"
+            )
+        if fault is SandboxFault.UNAVAILABLE:
+            body = {"error-code": "503", "error-code-label": "service unavailable"}
+            return EmulatorResponse.json(503, body)
+        entry = {"status": "5", "error-text": "Internal Error"}
+        return EmulatorResponse.json(500, {"message-count": "1", "messages": [entry]})
+
+    def accepted(self, response: EmulatorResponse) -> tuple[str, ...]:
+        """The record behind the parts a 200 answer accepted (status ``0``)."""
+        if response.status != 200:
+            return ()
+        entries = json.loads(response.body).get("messages") or []
+        found: dict[str, None] = {}
+        for entry in entries:
+            if entry.get("status") == wire.SEND_OK:
+                record_id = self.ledger.record_id(str(entry.get("message-id")))
+                if record_id is not None:
+                    found[record_id] = None
+        return tuple(found)
 
     # -- credentials ------------------------------------------------------------
 
