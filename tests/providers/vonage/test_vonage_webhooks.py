@@ -606,3 +606,46 @@ def test_unreadable_bodies_are_payload_errors(
     )
     with pytest.raises(smskit.WebhookPayloadError, match=reason):
         provider().parse_webhook(request)
+
+
+# -- the emulator's webhooks ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["md5hash", "md5", "sha1", "sha256", "sha512"])
+def test_the_emulators_inbound_parts_verify_and_parse(method: str) -> None:
+    from smskit._emulator._config import Credentials
+    from smskit._emulator._vonage_render import VonageRender
+    from smskit.providers.sandbox._state import SandboxState
+
+    credentials = Credentials(vonage_signature_method=method)
+    render = VonageRender(SandboxState(seed=1), credentials)
+    text = "Long message. " * 25  # 350 characters: three GSM-7 parts of 153
+    sent = InboundMessage(
+        id="SM0123456789abcdef0123456789abcdef",
+        provider="vonage",
+        sender="+447700900001",
+        to="+447700900000",
+        body=text,
+    )
+    vonage = Vonage(
+        api_key=credentials.vonage_api_key,
+        signature_secret=credentials.vonage_signature_secret,
+        signature_method=method,
+        environ={},
+    )
+    now = dt.datetime.now(dt.timezone.utc)
+    parts = []
+    for hook in render.inbound(sent, URL):
+        request = WebhookRequest(
+            method=hook.method, url=hook.url, headers=dict(hook.headers), body=hook.body
+        )
+        vonage.verify_webhook(request, now=now)
+        assert vonage.webhook_nonce(request)
+        (part,) = vonage.parse_webhook(request)
+        assert isinstance(part, InboundMessage)
+        parts.append(part)
+    assert [part.part_number for part in parts] == [1, 2, 3]
+    assert {part.part_count for part in parts} == {3}
+    assert len({part.part_ref for part in parts}) == 1
+    assert "".join(part.body for part in parts) == text
+    assert {part.sender for part in parts} == {"+447700900001"}
