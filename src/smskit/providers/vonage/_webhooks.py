@@ -205,7 +205,7 @@ def _signed_text(request: WebhookRequest, name: str, value: object) -> str:
 
 def _other_key(given: str | None, api_key: str) -> str:
     if given and given != api_key:
-        return f"; it names API key {given!r}, not this provider's {api_key!r}"
+        return f"; it names API key {given[:40]!r}, not this provider's {api_key!r}"
     return ""
 
 
@@ -258,7 +258,8 @@ def _verify_token(
     algorithm = header.get("alg")
     if algorithm != "HS256":
         raise _refuse(
-            request, f"the token's alg is {algorithm!r}; only HS256 is accepted"
+            request,
+            f"the token's alg is {str(algorithm)[:20]!r}; only HS256 is accepted",
         )
     if "crit" in header:
         raise _refuse(
