@@ -41,8 +41,8 @@ __all__ = [
     "logger",
     "missing_framework",
     "release",
+    "request_target",
     "respond",
-    "wsgi_target",
 ]
 
 logger = logging.getLogger("smskit.webhooks")
@@ -170,25 +170,32 @@ def joined_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return headers
 
 
-def wsgi_target(environ: Mapping[str, object]) -> str:
-    """The path and query of a WSGI request, as close to the wire as it goes.
+def request_target(
+    environ: Mapping[str, object], *, path: str, raw_path: object = None
+) -> str:
+    """The path and query of a request, as close to the wire as it goes.
 
-    Servers that keep the request line (gunicorn's ``RAW_URI``, Werkzeug's and
-    uWSGI's ``REQUEST_URI``) give the path exactly as the provider sent it,
-    escapes and all: the provider signed those bytes. Otherwise the decoded
-    ``SCRIPT_NAME`` and ``PATH_INFO`` are escaped again. The query string,
-    which WSGI passes undecoded, is appended as it came.
+    The provider signed the path exactly as it sent it, escapes and all.
+    Servers that keep it give it: gunicorn's ``RAW_URI``, Werkzeug's and
+    uWSGI's ``REQUEST_URI``, an ASGI server's ``raw_path``. Otherwise the
+    decoded path is escaped again. The query string, which WSGI and ASGI
+    pass undecoded, is appended as it came.
+
+    Args:
+        environ: The WSGI environ (or Django's ``META``).
+        path: The decoded path, mount point included.
+        raw_path: The ASGI ``raw_path``, when there is one.
     """
-    path = _raw_path(environ)
-    if path is None:
-        decoded = f"{environ.get('SCRIPT_NAME') or ''}{environ.get('PATH_INFO') or ''}"
-        # WSGI hands the path over as bytes decoded as Latin-1 (PEP 3333).
-        path = quote(decoded.encode("latin-1", "replace"), safe=_PATH_SAFE) or "/"
+    target = _raw_path(environ, raw_path)
+    if target is None:
+        target = quote(path, safe=_PATH_SAFE) or "/"
     query = environ.get("QUERY_STRING")
-    return f"{path}?{query}" if isinstance(query, str) and query else path
+    return f"{target}?{query}" if isinstance(query, str) and query else target
 
 
-def _raw_path(environ: Mapping[str, object]) -> str | None:
+def _raw_path(environ: Mapping[str, object], raw_path: object) -> str | None:
+    if isinstance(raw_path, bytes) and raw_path.startswith(b"/"):
+        return raw_path.decode("latin-1")
     for key in ("RAW_URI", "REQUEST_URI"):
         raw = environ.get(key)
         if isinstance(raw, str) and raw.startswith("/"):

@@ -39,8 +39,8 @@ from smskit.webhooks._frameworks import (
     handler_cap,
     joined_headers,
     missing_framework,
+    request_target,
     respond,
-    wsgi_target,
 )
 
 try:
@@ -90,13 +90,20 @@ def to_webhook_request(
     remote_addr = meta.get("REMOTE_ADDR")
     return WebhookRequest(
         method=request.method or "GET",
-        url=f"{request.scheme}://{request.get_host()}{wsgi_target(meta)}",
+        url=f"{request.scheme}://{request.get_host()}{_target(request)}",
         headers=joined_headers(request.headers.items()),
         body=body.body(),
         remote_addr=remote_addr
         if isinstance(remote_addr, str) and remote_addr
         else None,
     )
+
+
+def _target(request: HttpRequest) -> str:
+    # An ASGIRequest keeps its ASGI scope, and in it the path as sent.
+    scope = getattr(request, "scope", None)
+    raw_path = scope.get("raw_path") if isinstance(scope, dict) else None
+    return request_target(request.META, path=request.path, raw_path=raw_path)
 
 
 def to_response(reply: WebhookReply) -> HttpResponse:

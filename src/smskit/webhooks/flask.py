@@ -38,8 +38,8 @@ from smskit.webhooks._frameworks import (
     handler_cap,
     joined_headers,
     missing_framework,
+    request_target,
     respond,
-    wsgi_target,
 )
 
 try:
@@ -88,11 +88,16 @@ def to_webhook_request(
         body.add(chunk)
     return WebhookRequest(
         method=request.method,
-        url=f"{request.scheme}://{request.host}{wsgi_target(environ)}",
+        url=f"{request.scheme}://{request.host}{_target(request)}",
         headers=joined_headers(request.headers.items()),
         body=body.body(),
         remote_addr=request.remote_addr or None,
     )
+
+
+def _target(request: Request) -> str:
+    path = request.root_path + request.path
+    return request_target(request.environ, path=path)
 
 
 def to_response(reply: WebhookReply) -> Response:
