@@ -232,6 +232,7 @@ def test_without_a_signature_secret_every_webhook_is_refused() -> None:
         vonage.verify_webhook(form({**VECTOR, "sig": VECTOR_SIGS["md5hash"]}), now=NOW)
     text = str(caught.value)
     assert "cannot be verified" in text
+    assert URL in text
     assert "signature_secret=" in text
     assert "VONAGE_SIGNATURE_SECRET" in text
     assert "api-secret-value" not in text

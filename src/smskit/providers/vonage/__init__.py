@@ -232,6 +232,7 @@ class Vonage:
                 the request is unsigned, wrongly signed or outside
                 `webhook_window`; the message says which and names the URL.
             WebhookPayloadError: The body cannot be read for its parameters.
+            ConfigurationError: ``now`` is naive.
         """
         _webhooks.verify(
             request,

@@ -75,7 +75,7 @@ _SMALL_INT = re.compile(r"[0-9]{1,6}")
 _SCTS = re.compile(r"[0-9]{10}")
 
 _UNSIGNED_REFUSAL = (
-    "Vonage webhooks cannot be verified: this Vonage provider has no "
+    "it cannot be verified: this Vonage provider has no "
     "signature secret, and an unsigned SMS webhook proves nothing about its "
     "sender. Ask Vonage support to enable signed webhooks for the account, "
     "then pass signature_secret= (or set VONAGE_SIGNATURE_SECRET) and the "
@@ -121,7 +121,7 @@ def verify(
     if now.utcoffset() is None:
         raise ConfigurationError("now must be a timezone-aware datetime")
     if signature_secret is None:
-        raise WebhookVerificationError(_UNSIGNED_REFUSAL)
+        raise _refuse(request, _UNSIGNED_REFUSAL)
     token = _bearer_token(request)
     if token is not None:
         _verify_token(
