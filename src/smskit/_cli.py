@@ -21,6 +21,7 @@ from smskit._emulator._config import (
 from smskit._emulator._server import MAX_SPEED
 from smskit._exceptions import ConfigurationError
 from smskit._version import installed_version
+from smskit.providers.sandbox._magic import SandboxFault
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -39,6 +40,8 @@ _LABELS = {
     "plivo_auth_id": "Plivo Auth ID",
     "plivo_auth_token": "Plivo Auth Token",
 }
+# Faults --fault takes; "latency" needs a duration, which the control API gives.
+_CLI_FAULTS = tuple(f.value for f in SandboxFault if f is not SandboxFault.LATENCY)
 # Signals that stop the server the way Ctrl-C does (SIGTERM: docker, systemd, kill).
 _STOP_SIGNALS = ("SIGINT", "SIGTERM")
 
@@ -112,6 +115,22 @@ def _webhook_url(text: str) -> str:
     if problem is not None:
         raise argparse.ArgumentTypeError(f"{text!r} {problem}")
     return text
+
+
+def _fault(text: str) -> tuple[str, float]:
+    """An argparse type: ``NAME`` or ``NAME:RATE``, a fault and its rate."""
+    name, _, rate_text = text.partition(":")
+    if name not in _CLI_FAULTS:
+        raise argparse.ArgumentTypeError(
+            f"unknown fault {name!r}; one of: {', '.join(_CLI_FAULTS)}"
+        )
+    try:
+        rate = float(rate_text) if rate_text else 1.0
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a rate: {rate_text!r}") from None
+    if not 0 < rate <= 1:  # false for NaN too
+        raise argparse.ArgumentTypeError(f"the rate must be in (0, 1], not {rate_text}")
+    return name, rate
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -188,6 +207,24 @@ def _serve_options(serve: argparse.ArgumentParser) -> None:
         "(default: time runs)",
     )
     serve.add_argument(
+        "--fault",
+        dest="faults",
+        metavar="NAME[:RATE]",
+        type=_fault,
+        action="append",
+        default=[],
+        help="inject a fault into that share of all sends, for as long as it runs: "
+        + ", ".join(_CLI_FAULTS)
+        + "; repeatable, e.g. --fault server_error:0.05 --fault rate_limited:0.05 "
+        "(default: none; change them with /_sandbox/faults)",
+    )
+    serve.add_argument(
+        "--fault-seed",
+        type=int,
+        metavar="N",
+        help="seed the fault dice, so a run repeats (default: random)",
+    )
+    serve.add_argument(
         "--verbose",
         "-v",
         action="store_true",
@@ -235,6 +272,8 @@ def _banner(emulator: Emulator) -> str:
     ]
     for provider, url in sorted(emulator.inbound_urls.items()):
         lines.append(f"inbound {provider}: {url}")
+    for rule in emulator.faults.rules():
+        lines.append(f"fault {rule['fault']}: {rule['rate']:.2%} of sends")
     return "\n".join(lines)
 
 
@@ -263,6 +302,9 @@ def _serve(args: argparse.Namespace) -> int:
         realtime=not args.no_clock,
         speed=args.speed,
     )
+    for index, (fault, rate) in enumerate(args.faults):
+        seed = args.fault_seed if index == 0 else None
+        emulator.inject(fault, rate=rate, times=None, seed=seed)
     try:
         emulator.start()
     except OSError as problem:
