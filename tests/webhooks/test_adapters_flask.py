@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import subprocess
 import sys
 
 import pytest
@@ -271,3 +272,19 @@ def test_importing_it_without_flask_says_what_to_install(
     with pytest.raises(ImportError, match=r"pip install flask") as caught:
         importlib.import_module("smskit.webhooks.flask")
     assert caught.value.name == "flask"
+
+
+def test_importing_smskit_webhooks_imports_no_framework() -> None:
+    code = (
+        "import sys, smskit, smskit.webhooks\n"
+        "names = ('flask', 'werkzeug', 'django', 'starlette', 'fastapi')\n"
+        "print(sorted(n for n in names if n in sys.modules))\n"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
