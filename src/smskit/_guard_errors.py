@@ -42,6 +42,23 @@ RefusalReason = Literal["opted_out", "quiet_hours", "frequency_cap"]
 """Why the guard refused a send."""
 
 
+_UNITS = (
+    ("day", dt.timedelta(days=1)),
+    ("hour", dt.timedelta(hours=1)),
+    ("minute", dt.timedelta(minutes=1)),
+    ("second", dt.timedelta(seconds=1)),
+)
+
+
+def _duration(span: dt.timedelta) -> str:
+    """``"24 hours"`` rather than timedelta's ``"1 day, 0:00:00"``."""
+    for name, unit in _UNITS:
+        count, rest = divmod(span, unit)
+        if not rest and count:
+            return f"{count} {name}{'s' if count != 1 else ''}"
+    return f"{span.total_seconds():g} seconds"
+
+
 def _when(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -147,8 +164,8 @@ class FrequencyCapReached(Refused):
     ) -> None:
         message = (
             f"{mask_phone(to)} already had {max_messages} message(s) in the last "
-            f"{per}; the guard refused this {kind} message and nothing was sent "
-            f"(send after {_when(until)})"
+            f"{_duration(per)}; the guard refused this {kind} message and nothing "
+            f"was sent (send after {_when(until)})"
         )
         super().__init__(message, to=to, kind=kind, until=until)
         self.max_messages = max_messages
