@@ -446,6 +446,7 @@ def test_the_cap_refuses_the_message_over_it_until_the_window_slides() -> None:
         error.max_messages,
         error.per,
     )
+    assert "2 message(s) in the last 1 hour" in str(error)
     clock.now = at(2025, 1, 15, 13)  # the first send's hour is over
     guard.reserve(NEW_YORK)
     with pytest.raises(FrequencyCapReached):
