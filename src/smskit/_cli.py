@@ -215,7 +215,7 @@ def _serve_options(serve: argparse.ArgumentParser) -> None:
         default=[],
         help="inject a fault into that share of all sends, for as long as it runs: "
         + ", ".join(_CLI_FAULTS)
-        + "; repeatable, e.g. --fault server_error:0.05 --fault rate_limited:0.05 "
+        + "; repeatable, e.g. server_error:0.05 "
         "(default: none; change them with /_sandbox/faults)",
     )
     serve.add_argument(
