@@ -473,3 +473,18 @@ def test_a_result_pickles_and_keeps_what_release_needs(
     result = pickle.loads(pickle.dumps(handler.handle(request)))  # noqa: S301
     handler.release(result)
     assert len(handler.handle(request).items) == 1
+
+
+class NeverSettles(MemoryStore):
+    def compare_and_set(
+        self, key: str, expected: str | None, value: str, *, ttl: float, now: float
+    ) -> bool:
+        return False
+
+
+def test_a_store_whose_compare_and_set_never_succeeds_is_an_error(
+    provider: FakeProvider,
+) -> None:
+    handler = WebhookHandler(provider, store=NeverSettles())
+    with pytest.raises(WebhookStoreUnavailable, match="did not settle"):
+        handler.handle(fake_request(events=[event("m1", "sent")]))

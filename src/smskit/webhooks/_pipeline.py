@@ -39,7 +39,12 @@ from smskit.webhooks._keys import (
     part_key,
     status_key,
 )
-from smskit.webhooks._stores import MemoryStore, PartGroup, Store
+from smskit.webhooks._stores import (
+    MemoryStore,
+    PartGroup,
+    Store,
+    WebhookStoreUnavailable,
+)
 from smskit.webhooks._url import PublicUrl, display_url
 
 __all__ = [
@@ -52,6 +57,9 @@ __all__ = [
 ]
 
 Item = StatusEvent | InboundMessage
+
+# More rounds than there are statuses: a store that needs more is broken.
+_STATUS_ROUNDS = 32
 
 DEFAULT_MAX_BODY = 256 * 1024
 """The largest webhook body accepted by default, in bytes (256 KiB).
@@ -434,7 +442,9 @@ class _Run:
     def moves_forward(self, event: StatusEvent) -> bool:
         """Record the event's status if it moves its message (or part) forward."""
         key = status_key(event)
-        while True:  # each lost race means another worker moved it: look again
+        # Each lost race means another worker moved the status: look again.
+        # Statuses only move forward, so a handful of rounds always settles.
+        for _ in range(_STATUS_ROUNDS):
             recorded = self.store.get(key, now=self.now)
             if recorded is not None:
                 old = Status.parse(recorded)
@@ -450,6 +460,11 @@ class _Run:
                 now=self.now,
             ):
                 return True
+        message = (
+            f"the webhook store did not settle the status of one message in "
+            f"{_STATUS_ROUNDS} compare-and-set rounds; is it a conforming Store?"
+        )
+        raise WebhookStoreUnavailable(message)
 
     def take_part(self, part: InboundMessage) -> None:
         if not self.claim(event_key(part), self.handler._history):
