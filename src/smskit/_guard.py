@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
+import secrets
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -269,6 +269,14 @@ class Guard:
         self._store: GuardStore = store if store is not None else MemoryGuardStore()
         self._quiet_hours = quiet_hours
         self._caps = _caps(frequency_caps)
+        # Per kind, the caps that count it and their store windows, made once.
+        self._caps_for = {
+            kind: (
+                tuple(cap for cap in self._caps if cap.applies_to(kind)),
+                tuple(_window(cap) for cap in self._caps if cap.applies_to(kind)),
+            )
+            for kind in KINDS
+        }
         self._default_kind = _check_kind("Guard default_kind", default_kind)
         self._clock = clock
 
@@ -521,8 +529,10 @@ class Guard:
             if self._quiet_hours is not None and self._quiet_hours.applies_to(chosen)
             else QuietState(quiet=False)
         )
-        caps = tuple(cap for cap in self._caps if cap.applies_to(chosen))
-        return _Ask(to=number, kind=chosen, at=moment, quiet=quiet, caps=caps)
+        caps, windows = self._caps_for[chosen]
+        return _Ask(
+            to=number, kind=chosen, at=moment, quiet=quiet, caps=caps, windows=windows
+        )
 
     def _now(self) -> dt.datetime:
         moment = checks.moment("Guard clock()", self._clock())
@@ -601,22 +611,18 @@ class _Ask:
     at: dt.datetime
     quiet: QuietState
     caps: tuple[FrequencyCap, ...]
-    token: str = attrs.field(factory=lambda: uuid.uuid4().hex)
+    windows: tuple[Window, ...]
+    token: str = attrs.field(factory=lambda: secrets.token_hex(16))
 
     @property
     def seconds(self) -> float:
         return self.at.timestamp()
 
-    @property
-    def windows(self) -> tuple[Window, ...]:
-        return tuple(
-            Window(
-                name=cap.name,
-                limit=cap.max_messages,
-                seconds=cap.per.total_seconds(),
-            )
-            for cap in self.caps
-        )
+
+def _window(cap: FrequencyCap) -> Window:
+    return Window(
+        name=cap.name, limit=cap.max_messages, seconds=cap.per.total_seconds()
+    )
 
 
 def _recipient(to: object) -> str:

@@ -217,13 +217,13 @@ class QuietHours:
         zones = self._zones(to)
         if not zones:
             return QuietState(quiet=True)
-        quiet = self._quiet_zones(zones, at)
-        if not quiet:
+        ends = self._window_ends(zones, at)
+        if not ends:
             return _NOT_QUIET
         return QuietState(
             quiet=True,
-            until=self._first_free_moment(zones, at),
-            zones=tuple(str(zone) for zone in quiet),
+            until=self._first_free_moment(zones, max(ends.values())),
+            zones=tuple(str(zone) for zone in ends),
         )
 
     def _zones(self, to: str) -> tuple[zoneinfo.ZoneInfo, ...]:
@@ -234,24 +234,30 @@ class QuietHours:
             return () if fallback is None else (fallback,)
         return zones
 
-    def _quiet_zones(
+    def _window_ends(
         self, zones: tuple[zoneinfo.ZoneInfo, ...], at: dt.datetime
-    ) -> list[zoneinfo.ZoneInfo]:
-        return [zone for zone in zones if self._window_end(zone, at) is not None]
+    ) -> dict[zoneinfo.ZoneInfo, dt.datetime]:
+        """The zones in quiet hours at ``at``, each with its window's end."""
+        ends = {}
+        for zone in zones:
+            end = self._window_end(zone, at)
+            if end is not None:
+                ends[zone] = end
+        return ends
 
     def _first_free_moment(
-        self, zones: tuple[zoneinfo.ZoneInfo, ...], at: dt.datetime
+        self, zones: tuple[zoneinfo.ZoneInfo, ...], moment: dt.datetime
     ) -> dt.datetime | None:
-        """The first moment from ``at`` at which no zone is in quiet hours."""
-        moment = at
+        """The first moment from ``moment`` at which no zone is in quiet hours.
+
+        Called with the last end of the windows that were open: a zone whose
+        next window has begun by then is caught by the next hop.
+        """
         for _ in range(_MAX_HOPS):
-            ends = [self._window_end(zone, moment) for zone in zones]
-            pending = [end for end in ends if end is not None]
-            if not pending:
+            ends = self._window_ends(zones, moment)
+            if not ends:
                 return moment
-            # Jump to the last of the current windows' ends; a zone whose next
-            # window has begun by then is caught on the next hop.
-            moment = max(pending)
+            moment = max(ends.values())
         return None
 
     def _window_end(
