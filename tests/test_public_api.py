@@ -17,6 +17,7 @@ PUBLIC_MODULES = [
     "smskit.phone",
     "smskit.providers",
     "smskit.testing",
+    "smskit.webhooks",
 ]
 
 

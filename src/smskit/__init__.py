@@ -40,6 +40,7 @@ from smskit._exceptions import (
     WebhookBodyTooLarge,
     WebhookError,
     WebhookPayloadError,
+    WebhookStoreUnavailable,
     WebhookVerificationError,
 )
 
@@ -124,6 +125,7 @@ __all__ = [
     "WebhookBodyTooLarge",
     "WebhookError",
     "WebhookPayloadError",
+    "WebhookStoreUnavailable",
     "WebhookVerificationError",
     "analyze",
     "check_length",

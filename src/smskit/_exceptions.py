@@ -17,6 +17,7 @@ SmsKitError
 ├── TransportError                   the network failed; httpx error on __cause__
 │   ├── ConnectError (+ ConnectionError)  never reached the provider
 │   └── TransportTimeout (+ TimeoutError)
+├── WebhookStoreUnavailable          the webhook store (Redis) could not be asked
 ├── DeliveryUnknown                  a send may or may not have been accepted
 ├── ProviderError                    the provider answered "no"
 │   ├── AuthenticationError (+ PermissionError)
@@ -73,6 +74,7 @@ __all__ = [
     "WebhookBodyTooLarge",
     "WebhookError",
     "WebhookPayloadError",
+    "WebhookStoreUnavailable",
     "WebhookVerificationError",
 ]
 
@@ -190,6 +192,14 @@ class LimiterUnavailable(SmsKitError):
     smskit fails closed: without a reservation it does not send, so nothing
     was sent and the message can be sent again later. The limiter's own
     error is kept on ``__cause__``.
+    """
+
+
+class WebhookStoreUnavailable(SmsKitError):
+    """The webhook store (such as Redis) could not be asked.
+
+    Nothing was acted on: answer with a 5xx so the provider retries the
+    request later. The store's own error is kept on ``__cause__``.
     """
 
 

@@ -18,17 +18,9 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from smskit import _checks as checks
-from smskit._exceptions import SmsKitError
+from smskit._exceptions import WebhookStoreUnavailable
 
 __all__ = ["MemoryStore", "PartGroup", "Store", "WebhookStoreUnavailable"]
-
-
-class WebhookStoreUnavailable(SmsKitError):
-    """The webhook store (such as Redis) could not be asked.
-
-    Nothing was acted on: answer with a 5xx so the provider retries the
-    request later. The store's own error is kept on ``__cause__``.
-    """
 
 
 @attrs.frozen(kw_only=True)
