@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from smskit.providers import Twilio
 from smskit.providers.twilio import _signing
-from smskit.webhooks import WebhookResult
+from smskit.webhooks import MemoryStore, WebhookResult, WebhookStoreUnavailable
 
 SID = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "adapter-test-auth-token"
@@ -116,3 +116,38 @@ class EndlessInput(io.RawIOBase):
         buffer[:size] = b"a" * size
         self.given += size
         return size
+
+
+class FlakyStore(MemoryStore):
+    """A memory store that can be taken down, for claims or for releases."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.claims_down = False
+        self.releases_down = False
+
+    def claim(self, key: str, *, ttl: float, now: float) -> bool:
+        if self.claims_down:
+            message = "the store is down"
+            raise WebhookStoreUnavailable(message)
+        return super().claim(key, ttl=ttl, now=now)
+
+    def release(self, key: str) -> None:
+        if self.releases_down:
+            message = "the store is down"
+            raise WebhookStoreUnavailable(message)
+        super().release(key)
+
+
+class Interrupted(BaseException):
+    """Not an error: an interrupt, as a cancellation or Ctrl-C is."""
+
+
+class Interrupting(Recorder):
+    """A callback interrupted the first time it is called."""
+
+    def __call__(self, result: WebhookResult) -> None:
+        if not self.calls:
+            self.calls += 1
+            raise Interrupted
+        super().__call__(result)

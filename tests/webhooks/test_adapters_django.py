@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import io
 import logging
 import sys
 import types
@@ -238,6 +239,23 @@ def test_the_request_keeps_the_raw_path_query_headers_and_peer() -> None:
     assert webhook.header("X-Custom") == "a"
     assert webhook.remote_addr == "203.0.113.9"
     assert webhook.method == "POST"
+
+
+def test_an_asgi_request_keeps_its_raw_path() -> None:
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/hooks/a/b",
+        "raw_path": b"/hooks/a%2Fb",
+        "query_string": b"x=%C3%A9",
+        "headers": [(b"host", b"testserver"), (b"content-length", b"1")],
+        "client": ("198.51.100.7", 4000),
+        "server": ("testserver", 80),
+    }
+    webhook = to_webhook_request(ASGIRequest(scope, io.BytesIO(b"a")))
+    assert webhook.url == "http://testserver/hooks/a%2Fb?x=%C3%A9"
+    assert webhook.body == b"a"
+    assert webhook.remote_addr == "198.51.100.7"
 
 
 def test_the_path_as_the_server_kept_it_wins() -> None:

@@ -19,6 +19,9 @@ from adapter_helpers import (
     PATH,
     TOKEN,
     EndlessInput,
+    FlakyStore,
+    Interrupted,
+    Interrupting,
     Recorder,
     inbound_params,
     signed,
@@ -203,6 +206,76 @@ def test_a_failing_callback_is_500_and_the_retry_is_processed(
     assert again.status_code == 204
     assert recorder.items == [event]
     assert [len(r.duplicates) for r in recorder.results] == [0, 1]
+
+
+def test_a_store_that_is_down_is_503_so_the_provider_retries(
+    recorder: Recorder,
+) -> None:
+    store = FlakyStore()
+    app = make_app(WebhookHandler(twilio(), store=store), recorder)
+    body, headers = signed(URL, status_params())
+    store.claims_down = True
+    response = post(app, body, headers)
+    assert response.status_code == 503
+    assert b"retry" in response.data
+    assert recorder.calls == 0
+    store.claims_down = False
+    assert post(app, body, headers).status_code == 204
+    assert len(recorder.items) == 1
+
+
+def test_a_failing_callback_is_500_even_when_the_release_fails(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = FlakyStore()
+    store.releases_down = True
+    recorder = Recorder(failures=1)
+    app = make_app(WebhookHandler(twilio(), store=store), recorder)
+    with caplog.at_level(logging.ERROR, logger="smskit.webhooks"):
+        response = post(app, *signed(URL, status_params()))
+    assert response.status_code == 500
+    assert "will be reported as a duplicate" in caplog.text
+
+
+def test_a_callback_that_returns_an_awaitable_fails_and_releases(
+    handler: WebhookHandler,
+) -> None:
+    async def later(result: WebhookResult) -> None:
+        del result
+
+    calls: list[WebhookResult] = []
+
+    def returns_coroutine(result: WebhookResult) -> None:
+        calls.append(result)
+        return later(result)  # type: ignore[return-value]  # the mistake under test
+
+    app = make_app(handler, returns_coroutine)  # type: ignore[arg-type]
+    body, headers = signed(URL, status_params())
+    assert post(app, body, headers).status_code == 500
+    # Released: the retry is new again, not a duplicate.
+    assert post(app, body, headers).status_code == 500
+    assert [len(result.items) for result in calls] == [1, 1]
+
+
+def test_an_interrupted_callback_releases_and_propagates(
+    handler: WebhookHandler,
+) -> None:
+    recorder = Interrupting()
+    app = make_app(handler, recorder)
+    body, headers = signed(URL, status_params())
+    with pytest.raises(Interrupted):
+        post(app, body, headers)
+    assert post(app, body, headers).status_code == 204
+    assert len(recorder.items) == 1
+
+
+def test_the_view_cap_can_differ_from_the_handler_cap(recorder: Recorder) -> None:
+    app = flask.Flask(__name__)
+    view = webhook_view(WebhookHandler(twilio()), recorder, max_body=10)
+    app.add_url_rule(PATH, "small", view, methods=["POST"])
+    response = post(app, *signed(URL, status_params()))
+    assert response.status_code == 413
+    assert response.data == b"request body is larger than 10 bytes\n"
 
 
 def test_forwarded_headers_are_ignored_unless_the_proxy_is_trusted(

@@ -23,6 +23,9 @@ from adapter_helpers import (
     MESSAGE_SID,
     PATH,
     TOKEN,
+    FlakyStore,
+    Interrupted,
+    Interrupting,
     Recorder,
     inbound_params,
     signed,
@@ -213,6 +216,58 @@ async def test_a_failing_callback_is_500_and_the_retry_is_processed(
     assert recorder.calls == 3
     assert [len(r.items) for r in recorder.results] == [1, 0]
     assert [len(r.duplicates) for r in recorder.results] == [0, 1]
+
+
+@pytest.mark.anyio
+async def test_a_plain_callback_that_returns_an_awaitable_has_it_awaited(
+    make_app: Framework, handler: WebhookHandler
+) -> None:
+    results: list[WebhookResult] = []
+
+    async def later(result: WebhookResult) -> None:
+        await anyio.sleep(0)
+        results.append(result)
+
+    def on_result(result: WebhookResult) -> Any:
+        return later(result)
+
+    async with client_of(make_app(handler, on_result)) as client:
+        response = await post(client, *signed(URL, status_params()))
+    assert response.status_code == 204
+    assert len(results) == 1
+
+
+@pytest.mark.anyio
+async def test_a_store_that_is_down_is_503_and_a_failed_release_is_logged(
+    make_app: Framework, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = FlakyStore()
+    recorder = Recorder(failures=1)
+    handler = WebhookHandler(twilio(), store=store)
+    body, headers = signed(URL, status_params())
+    async with client_of(make_app(handler, recorder)) as client:
+        store.claims_down = True
+        assert (await post(client, body, headers)).status_code == 503
+        assert recorder.calls == 0
+        store.claims_down = False
+        store.releases_down = True
+        with caplog.at_level(logging.ERROR, logger="smskit.webhooks"):
+            assert (await post(client, body, headers)).status_code == 500
+    assert recorder.calls == 1
+    assert "will be reported as a duplicate" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_an_interrupted_callback_releases_and_propagates(
+    make_app: Framework, handler: WebhookHandler
+) -> None:
+    recorder = Interrupting()
+    body, headers = signed(URL, status_params())
+    async with client_of(make_app(handler, recorder)) as client:
+        with pytest.raises(Interrupted):
+            await post(client, body, headers)
+        assert (await post(client, body, headers)).status_code == 204
+    assert len(recorder.items) == 1
 
 
 @pytest.mark.anyio

@@ -20,11 +20,10 @@ from smskit._exceptions import (
     WebhookBodyTooLarge,
     WebhookError,
     WebhookPayloadError,
+    WebhookStoreUnavailable,
     WebhookVerificationError,
 )
 from smskit.providers._protocol import WebhookReply, WebhookRequest
-from smskit.webhooks._pipeline import DEFAULT_MAX_BODY
-from smskit.webhooks._stores import WebhookStoreUnavailable
 
 if TYPE_CHECKING:
     from smskit.webhooks._pipeline import WebhookHandler, WebhookResult
@@ -100,10 +99,7 @@ def error_reply(error: WebhookError | WebhookStoreUnavailable) -> WebhookReply:
 
 def handler_cap(handler: WebhookHandler, max_body: int | None) -> int:
     """The body cap an adapter applies: ``max_body``, else the handler's own."""
-    if max_body is not None:
-        return max_body
-    cap = getattr(handler, "max_body", None)
-    return cap if isinstance(cap, int) else DEFAULT_MAX_BODY
+    return handler.max_body if max_body is None else max_body
 
 
 def check_content_length(declared: str | None, limit: int) -> None:

@@ -168,8 +168,13 @@ async def _call_back(on_result: OnResult, result: WebhookResult) -> None:
     if inspect.iscoroutinefunction(on_result):
         await on_result(result)
         return
-    outcome = await anyio.to_thread.run_sync(on_result, result)
-    if outcome is not None:  # a plain function that returned an awaitable
+
+    def call() -> list[object]:
+        # Boxed: Trio refuses a worker function that returns a coroutine.
+        return [on_result(result)]
+
+    [outcome] = await anyio.to_thread.run_sync(call)
+    if inspect.isawaitable(outcome):  # a plain function that returned one
         await outcome
 
 
