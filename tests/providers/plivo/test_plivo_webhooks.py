@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import pickle
 from decimal import Decimal
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
@@ -583,6 +583,46 @@ class TestParseInbound:
         (message,) = _webhooks.parse(request)
         assert isinstance(message, InboundMessage)
         assert "Hello there" == message.body
+
+
+class TestFormDecoding:
+    @pytest.mark.parametrize(
+        "form",
+        [
+            "a=1&b=2",
+            "a&=x&&b=",
+            "a=b=c&a=%3D",
+            "sp=a+b%2Bc%26d&u=%C3%A9%E2%98%83",
+            "Text=" + "x" * 9000 + "&Status=sent&Text=y",
+        ],
+    )
+    def test_reads_form_data_as_parse_qsl_does(self, form: str) -> None:
+        expected: dict[str, list[str]] = {}
+        for name, value in parse_qsl(form, keep_blank_values=True):
+            expected.setdefault(name, []).append(value)
+        request = WebhookRequest(method="POST", url=STATUS_URL, body=form.encode())
+        read = {k: list(v) for k, v in _webhooks._payload(request).items()}
+        assert expected == read
+        get = WebhookRequest(method="GET", url=f"{STATUS_URL}?{form}")
+        assert expected == {k: list(v) for k, v in _webhooks._payload(get).items()}
+
+    def test_long_form_is_verified_and_read(self) -> None:
+        request = signed_post(inbound(Text="long " * 2000))
+        plivo().verify_webhook(request, now=NOW)
+        (message,) = plivo().parse_webhook(request)
+        assert isinstance(message, InboundMessage)
+        assert 10000 == len(message.body)
+
+    def test_json_lists_stay_lists_in_raw(self) -> None:
+        data = {**inbound(), "Media": ["https://m/1"]}
+        request = WebhookRequest(
+            method="POST",
+            url=STATUS_URL,
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(data).encode(),
+        )
+        (message,) = _webhooks.parse(request)
+        assert ["https://m/1"] == message.raw["Media"]
 
 
 class TestMalformed:

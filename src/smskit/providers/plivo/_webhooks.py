@@ -18,12 +18,13 @@ before it forwards it, so an inbound message is never a part.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from smskit._exceptions import WebhookPayloadError, WebhookVerificationError
 from smskit._models import InboundMessage, Status, StatusEvent
@@ -62,6 +63,7 @@ _FORM = "application/x-www-form-urlencoded"
 # The payload of a request: each name with its values (form, query), or a
 # decoded JSON object.
 Payload = Mapping[str, Any]
+Form = Mapping[str, tuple[str, ...]]
 
 # -- verify -------------------------------------------------------------------
 
@@ -312,7 +314,7 @@ def _required(payload: Payload, name: str) -> str:
 def _text(payload: Payload, name: str) -> str | None:
     """The first value of ``name`` as text, or ``None`` when absent."""
     value = payload.get(name)
-    if isinstance(value, list):
+    if isinstance(value, (tuple, list)):
         value = value[0] if value else None
     if value is None or isinstance(value, str):
         return value
@@ -322,11 +324,18 @@ def _text(payload: Payload, name: str) -> str | None:
 
 
 def _raw(payload: Payload) -> dict[str, Any]:
-    """The payload as received: one value as itself, repeated ones as a list."""
-    return {
-        name: value[0] if isinstance(value, list) and len(value) == 1 else value
-        for name, value in payload.items()
-    }
+    """The payload as received.
+
+    A form's single values are texts and its repeated ones lists; a JSON
+    object is kept as it was.
+    """
+    return {name: _raw_value(value) for name, value in payload.items()}
+
+
+def _raw_value(value: object) -> object:
+    if isinstance(value, tuple):
+        return value[0] if len(value) == 1 else list(value)
+    return value
 
 
 # -- the payload ----------------------------------------------------------------
@@ -335,7 +344,7 @@ def _raw(payload: Payload) -> dict[str, Any]:
 def _payload(request: WebhookRequest) -> Payload:
     """The request's parameters: the query of a GET, else the body."""
     if request.method == "GET":
-        return _pairs(urlsplit(request.url).query, "the query")
+        return _form(urlsplit(request.url).query, "the query")
     kind = (request.header("content-type") or _FORM).split(";")[0].strip().lower()
     if kind == _JSON or kind.endswith("+json"):
         return _json(request.body)
@@ -348,19 +357,47 @@ def _payload(request: WebhookRequest) -> Payload:
         text = request.body.decode("utf-8")
     except UnicodeDecodeError:
         raise WebhookPayloadError("plivo: the form body is not UTF-8") from None
-    return _pairs(text, "the form body")
+    return _form(text, "the form body")
 
 
-def _pairs(text: str, where: str) -> dict[str, list[str]]:
+# Verification and parsing each read the same request; a callback's form is
+# well under this size, and is decoded once for both.
+_REMEMBERED_FORM = 8192
+
+
+def _form(text: str, where: str) -> Form:
+    """Form data (or a query) as each name and its values, in order."""
+    if len(text) <= _REMEMBERED_FORM:
+        return _remembered_form(text, where)
+    return _decode_form(text, where)
+
+
+def _decode_form(text: str, where: str) -> Form:
+    # parse_qsl(keep_blank_values=True) without its per-pair overhead: "&"
+    # separates pairs, "+" is a space, and values are unescaped as UTF-8.
     params: dict[str, list[str]] = {}
+    for pair in text.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            params.setdefault(_unescape(name, where), []).append(
+                _unescape(value, where)
+            )
+    return {name: tuple(values) for name, values in params.items()}
+
+
+_remembered_form = functools.lru_cache(maxsize=32)(_decode_form)
+
+
+def _unescape(text: str, where: str) -> str:
+    if "+" in text:
+        text = text.replace("+", " ")
+    if "%" not in text:
+        return text
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
+        return unquote(text, errors="strict")
     except UnicodeDecodeError:
         message = f"plivo: {where} holds escapes that are not UTF-8"
         raise WebhookPayloadError(message) from None
-    for name, value in pairs:
-        params.setdefault(name, []).append(value)
-    return params
 
 
 def _json(body: bytes) -> dict[str, Any]:
