@@ -42,6 +42,7 @@ __all__ = [
     "release",
     "request_target",
     "respond",
+    "wsgi_headers",
 ]
 
 logger = logging.getLogger("smskit.webhooks")
@@ -57,6 +58,9 @@ FAILED = WebhookReply(
 
 REFUSED = (WebhookError, WebhookStoreUnavailable)
 """What `WebhookHandler.handle` raises for a request it did not take."""
+
+_CGI_HEADERS = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
+"""The two headers CGI and WSGI pass without the ``HTTP_`` prefix."""
 
 # Characters a request path keeps unescaped (RFC 3986 pchar and "/").
 _PATH_SAFE = "/!$&'()*+,;=:@~"
@@ -163,6 +167,23 @@ def joined_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     for name, value in pairs:
         key = name.lower()
         headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return headers
+
+
+def wsgi_headers(environ: Mapping[str, object]) -> dict[str, str]:
+    """The request headers of a WSGI environ (or Django's ``META``).
+
+    Read straight from the ``HTTP_*`` keys (and the two CGI ones), which is
+    what the frameworks' header views do, without their case restoring.
+    """
+    headers: dict[str, str] = {}
+    for key, value in environ.items():
+        if not isinstance(value, str):
+            continue
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = value
+        elif key in _CGI_HEADERS and value:
+            headers[_CGI_HEADERS[key]] = value
     return headers
 
 

@@ -37,10 +37,10 @@ from smskit.webhooks._frameworks import (
     check_callback,
     check_content_length,
     handler_cap,
-    joined_headers,
     missing_framework,
     request_target,
     respond,
+    wsgi_headers,
 )
 
 try:
@@ -91,7 +91,7 @@ def to_webhook_request(
     return WebhookRequest(
         method=request.method or "GET",
         url=f"{request.scheme}://{request.get_host()}{_target(request)}",
-        headers=joined_headers(request.headers.items()),
+        headers=wsgi_headers(meta),
         body=body.body(),
         remote_addr=remote_addr
         if isinstance(remote_addr, str) and remote_addr

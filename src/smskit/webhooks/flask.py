@@ -36,10 +36,10 @@ from smskit.webhooks._frameworks import (
     check_callback,
     check_content_length,
     handler_cap,
-    joined_headers,
     missing_framework,
     request_target,
     respond,
+    wsgi_headers,
 )
 
 try:
@@ -89,7 +89,7 @@ def to_webhook_request(
     return WebhookRequest(
         method=request.method,
         url=f"{request.scheme}://{request.host}{_target(request)}",
-        headers=joined_headers(request.headers.items()),
+        headers=wsgi_headers(environ),
         body=body.body(),
         remote_addr=request.remote_addr or None,
     )
