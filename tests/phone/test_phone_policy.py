@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 
 import pytest
 
@@ -145,18 +146,43 @@ class TestTypes:
             "premium-rate numbers"
         ) == str(info.value)
 
-    def test_type_is_not_computed_when_no_rule_needs_it(
-        self, monkeypatch: pytest.MonkeyPatch
+    @pytest.mark.parametrize(
+        "policy",
+        [
+            NumberPolicy(),
+            NumberPolicy(mobile_only=True),
+            NumberPolicy(denied_types=(), allowed_regions={"US", "JM"}),
+        ],
+    )
+    @pytest.mark.parametrize("read", [to_e164, parse])
+    def test_a_new_number_is_classified_once(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        policy: NumberPolicy,
+        read: Callable[..., object],
     ) -> None:
+        # Validating a number classifies it; the policy reuses that type
+        # instead of classifying it again (which costs as much again).
         import phonenumbers
 
-        def boom(numobj: object) -> int:
-            raise AssertionError
+        calls: list[object] = []
+        real = phonenumbers.number_type
 
-        monkeypatch.setattr(phonenumbers, "number_type", boom)
-        policy = NumberPolicy(denied_types=(), allowed_regions={"GB"})
+        def counted(numobj: phonenumbers.PhoneNumber) -> int:
+            calls.append(numobj)
+            return real(numobj)
 
-        assert to_e164(UK_PREMIUM, policy=policy)
+        monkeypatch.setattr(phonenumbers, "number_type", counted)
+        monkeypatch.setattr(
+            phonenumbers, "is_valid_number", lambda _: pytest.fail("classified twice")
+        )
+
+        assert read(JM_MOBILE, policy=policy)
+        assert 1 == len(calls)
+
+    def test_the_reused_type_still_blocks(self) -> None:
+        assert "type_not_allowed" == reason(UK_PREMIUM, NumberPolicy())
+        assert "not_mobile" == reason(UK_LANDLINE, NumberPolicy(mobile_only=True))
 
 
 class TestEverywhere:

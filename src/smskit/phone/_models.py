@@ -73,9 +73,16 @@ class PhoneNumber:
         return self.number_type in SMS_CAPABLE_TYPES
 
 
-def describe(numobj: phonenumbers.PhoneNumber) -> PhoneNumber:
-    """Collect the facts about a number already known to be valid."""
-    kind = number_type(numobj)
+def describe(
+    numobj: phonenumbers.PhoneNumber, kind: NumberType | None = None
+) -> PhoneNumber:
+    """Collect the facts about a number already known to be valid.
+
+    ``kind`` is its type when already known (classifying costs as much as
+    validating).
+    """
+    if kind is None:
+        kind = number_type(numobj)
     return PhoneNumber(
         e164=phonenumbers.format_number(numobj, PhoneNumberFormat.E164),
         # A valid number always has a country code; 0 only satisfies typing.

@@ -22,7 +22,7 @@ from phonenumbers import PhoneNumberFormat
 from smskit._exceptions import InvalidPhoneNumber
 
 from ._models import NON_GEOGRAPHIC_REGION, PhoneNumber, describe
-from ._parse import fail, number_type, valid_number
+from ._parse import fail, typed_number
 from ._policy import NumberPolicy
 from ._types import PhoneNumberReason
 
@@ -228,14 +228,10 @@ def _e164_uncached(
 ) -> str | _Failure:
     """Validate and format one number; return the failure instead of raising."""
     try:
-        numobj = valid_number(number, region)
+        numobj, kind = typed_number(number, region)
         if policy is not None:
             region_code = phonenumbers.region_code_for_number(numobj)
-            policy._enforce(
-                number,
-                region_code or NON_GEOGRAPHIC_REGION,
-                lambda: number_type(numobj),
-            )
+            policy._enforce(number, region_code or NON_GEOGRAPHIC_REGION, lambda: kind)
     except InvalidPhoneNumber as error:
         return _Failure(error.reason, str(error))
     return phonenumbers.format_number(numobj, PhoneNumberFormat.E164)
@@ -246,7 +242,7 @@ def _parse_uncached(
 ) -> PhoneNumber | _Failure:
     """Validate and describe one number; return the failure instead of raising."""
     try:
-        phone = describe(valid_number(number, region))
+        phone = describe(*typed_number(number, region))
         if policy is not None:
             policy._enforce(number, phone.region, lambda: phone.number_type)
     except InvalidPhoneNumber as error:

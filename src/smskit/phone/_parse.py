@@ -15,7 +15,14 @@ from smskit._exceptions import InvalidPhoneNumber
 
 from ._types import NumberType, PhoneNumberReason
 
-__all__ = ["E164_MAX_DIGITS", "fail", "number_type", "quote", "valid_number"]
+__all__ = [
+    "E164_MAX_DIGITS",
+    "fail",
+    "number_type",
+    "quote",
+    "typed_number",
+    "valid_number",
+]
 
 _MAX_QUOTE = 60
 # ITU-T E.164 caps a number at 15 digits, country code included. phonenumbers
@@ -80,6 +87,21 @@ def valid_number(number: str, region: str | None) -> phonenumbers.PhoneNumber:
     Raises:
         InvalidPhoneNumber: With the exact reason the number is unusable.
     """
+    return typed_number(number, region)[0]
+
+
+def typed_number(
+    number: str, region: str | None
+) -> tuple[phonenumbers.PhoneNumber, NumberType]:
+    """Like `valid_number`, also returning the number's type, found on the way.
+
+    phonenumbers decides validity by classifying the number (a valid number
+    is one whose type is known), so asking for the type costs nothing more,
+    while asking ``number_type`` afterwards would classify it again.
+
+    Raises:
+        InvalidPhoneNumber: With the exact reason the number is unusable.
+    """
     if not number or number.isspace():
         got = "only whitespace" if number else "an empty string"
         raise fail(number, "missing", f"no phone number given ({got})")
@@ -97,9 +119,12 @@ def valid_number(number: str, region: str | None) -> phonenumbers.PhoneNumber:
             "an SMS cannot be sent to an extension",
         )
     _check_e164_length(number, numobj)
-    if not phonenumbers.is_valid_number(numobj):
+    # The same verdict as phonenumbers.is_valid_number, which is exactly
+    # "number_type is not UNKNOWN" (for every region and country code).
+    kind = phonenumbers.number_type(numobj)
+    if kind == PhoneNumberType.UNKNOWN:
         raise _invalid_error(number, numobj, region_code)
-    return numobj
+    return numobj, _NUMBER_TYPES.get(kind, NumberType.UNKNOWN)
 
 
 def _check_e164_length(number: str, numobj: phonenumbers.PhoneNumber) -> None:
