@@ -21,12 +21,13 @@ Twilio's scheme has no timestamp or nonce: replays are caught by
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
-from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from smskit._exceptions import (
     ConfigurationError,
@@ -148,9 +149,8 @@ def verify(request: WebhookRequest, secrets: WebhookSecrets) -> None:
     suffix = signature_base("", _signed_params(request, shown))
     expected = received.strip().encode("utf-8")
     digest = _DIGESTS[algorithm]
-    urls = _url_forms(request.url)
-    for key in keys:
-        for url in urls:
+    for url in _url_forms(request.url):
+        for key in keys:
             computed = b64_hmac(key, url + suffix, digest).encode("ascii")
             if hmac.compare_digest(computed, expected):
                 return
@@ -230,10 +230,11 @@ def _signed_params(request: WebhookRequest, shown: str) -> dict[str, list[str]]:
     """
     if request.method == "GET":
         return {}
-    query = urlsplit(request.url).query
-    hashes = [
-        v for n, v in parse_qsl(query, keep_blank_values=True) if n == BODY_HASH_PARAM
-    ]
+    hashes = (
+        [v for n, v in _query_pairs(request.url) if n == BODY_HASH_PARAM]
+        if BODY_HASH_PARAM in request.url
+        else []
+    )
     if hashes:
         actual = hashlib.sha256(request.body).hexdigest()
         if not hmac.compare_digest(actual.encode("ascii"), hashes[0].encode("utf-8")):
@@ -256,20 +257,26 @@ def _signed_params(request: WebhookRequest, shown: str) -> dict[str, list[str]]:
     raise WebhookVerificationError(message)
 
 
-def _url_forms(url: str) -> tuple[str, ...]:
-    """The forms of ``url`` a signature is accepted for, without duplicates.
+def _url_forms(url: str) -> Iterator[str]:
+    """The forms of ``url`` a signature is accepted for, each once.
 
     As Twilio's validators: the URL without its port and with its port (the
-    scheme's default when it has none); then the URL exactly as received.
-    Twilio drops any ``user:password@`` before signing, so it is dropped here.
+    scheme's default when it has none), and the URL exactly as received,
+    which is tried first as the cheapest (for most requests it is also the
+    port-less form). Twilio drops any ``user:password@`` before signing, so
+    it is dropped here. Lazy: the first form that matches ends the search.
     """
     parts = urlsplit(url)
-    host, port = _host_and_port(parts.netloc.rpartition("@")[2])
-    default = _DEFAULT_PORTS.get(parts.scheme.lower(), "80")
-    without = _unsplit(parts, host)
-    with_port = _unsplit(parts, f"{host}:{port or default}")
     exact = _without_userinfo(url, parts)
-    return tuple(dict.fromkeys((without, with_port, exact)))
+    yield exact
+    host, port = _host_and_port(parts.netloc.rpartition("@")[2])
+    without = _unsplit(parts, host)
+    if without != exact:
+        yield without
+    default = _DEFAULT_PORTS.get(parts.scheme.lower(), "80")
+    with_port = _unsplit(parts, f"{host}:{port or default}")
+    if with_port not in {exact, without}:
+        yield with_port
 
 
 def _unsplit(parts: SplitResult, netloc: str) -> str:
@@ -318,14 +325,48 @@ def _is_form(request: WebhookRequest) -> bool:
     return _media_type(request) in {"", _FORM}
 
 
-def _form_pairs(body: bytes) -> list[tuple[str, str]]:
-    """A form body's parameters in order, blank values kept (as frameworks do)."""
+@functools.lru_cache(maxsize=8)
+def _form_pairs(body: bytes) -> tuple[tuple[str, str], ...]:
+    """A form body's parameters in order, blank values kept (as frameworks do).
+
+    Verifying and then parsing a request reads its body twice; the few most
+    recent bodies are kept so the second read is free.
+    """
     try:
-        text = body.decode("utf-8")
-        return parse_qsl(text, keep_blank_values=True, errors="strict")
+        return _pairs(body.decode("utf-8"))
     except UnicodeDecodeError:
         message = "the form body is not UTF-8 text (nor percent-encoded UTF-8)"
         raise WebhookPayloadError(message) from None
+
+
+def _query_pairs(url: str) -> tuple[tuple[str, str], ...]:
+    try:
+        return _pairs(urlsplit(url).query)
+    except UnicodeDecodeError:
+        message = "the query string is not percent-encoded UTF-8"
+        raise WebhookPayloadError(message) from None
+
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """``a=1&b=&c`` as name/value pairs, decoded as HTML forms are.
+
+    What `urllib.parse.parse_qsl` gives with blank values kept and strict
+    UTF-8, several times faster: most names and values need no decoding.
+
+    Raises:
+        UnicodeDecodeError: A percent-escape is not UTF-8.
+    """
+    return tuple(
+        (_unescape(name), _unescape(value))
+        for name, _, value in (field.partition("=") for field in text.split("&"))
+        if name or value
+    )
+
+
+def _unescape(text: str) -> str:
+    if "+" in text:
+        text = text.replace("+", " ")
+    return unquote(text, errors="strict") if "%" in text else text
 
 
 def _grouped(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
@@ -344,12 +385,7 @@ def _grouped(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
 def _payload(request: WebhookRequest) -> dict[str, Any]:
     """The request's parameters, as received, whatever carried them."""
     if request.method == "GET":
-        query = urlsplit(request.url).query
-        try:
-            return _grouped(parse_qsl(query, keep_blank_values=True, errors="strict"))
-        except UnicodeDecodeError:
-            message = "the query string is not percent-encoded UTF-8"
-            raise WebhookPayloadError(message) from None
+        return _grouped(_query_pairs(request.url))
     if _is_form(request):
         return _grouped(_form_pairs(request.body))
     if _media_type(request) == "application/json" or _media_type(request).endswith(
@@ -501,16 +537,20 @@ def _dlr_done_date(text: str | None) -> dt.datetime | None:
     read leaves ``occurred_at`` empty (``raw`` keeps it) rather than refusing
     a receipt that is otherwise sound.
     """
-    if text is None or not (text.isascii() and text.isdigit()):
+    if text is None or len(text) not in {10, 12}:
         return None
-    pattern = {10: "%y%m%d%H%M", 12: "%y%m%d%H%M%S"}.get(len(text))
-    if pattern is None:
+    if not (text.isascii() and text.isdigit()):
         return None
+    # By hand: strptime costs more than the rest of the parse together.
+    fields = [int(text[start : start + 2]) for start in range(0, len(text), 2)]
+    year, month, day, hour, minute = fields[:5]
+    second = fields[5] if len(fields) > 5 else 0
     try:
-        moment = dt.datetime.strptime(text, pattern)  # UTC, set below
+        return dt.datetime(
+            2000 + year, month, day, hour, minute, second, tzinfo=dt.timezone.utc
+        )
     except ValueError:
         return None
-    return moment.replace(tzinfo=dt.timezone.utc)
 
 
 def _error_message(code: str | None, given: str | None) -> str | None:
