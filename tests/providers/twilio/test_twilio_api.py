@@ -14,6 +14,7 @@ import pytest
 import smskit
 from smskit.encoding import Encoding
 from smskit.providers import ListQuery, OutgoingMessage
+from smskit.providers._common import parsed_url
 from smskit.providers.twilio import Twilio
 
 ACCOUNT = "AC0123456789abcdef0123456789abcdef"
@@ -111,6 +112,34 @@ def test_send_request(twilio: Twilio) -> None:
     assert b"To=%2B14155550100" in request.content
 
 
+def test_sends_share_one_parsed_url_and_never_share_headers(twilio: Twilio) -> None:
+    first = twilio.build_send(outgoing())
+    before = parsed_url.cache_info()
+    second = twilio.build_send(outgoing(to="+14155550101"))
+    # Parsed once: the second send reuses the first one's parsed URL.
+    after = parsed_url.cache_info()
+    assert (before.misses, before.hits + 1) == (after.misses, after.hits)
+    assert first.url == second.url
+    # Each request has its own headers: changing one (a hook may) leaves the
+    # next send alone.
+    first.headers["X-Trace"] = "1"
+    assert "x-trace" not in second.headers
+    assert "x-trace" not in twilio.build_send(outgoing()).headers
+    assert "application/x-www-form-urlencoded" == second.headers["Content-Type"]
+
+
+def test_each_account_sends_to_its_own_url() -> None:
+    here = Twilio(account_sid=ACCOUNT, auth_token=TOKEN, base_url="http://127.0.0.1:1")
+    other = "AC" + "f" * 32
+    there = Twilio(account_sid=other, auth_token=TOKEN, base_url="http://127.0.0.1:2")
+    assert f"http://127.0.0.1:1/2010-04-01/Accounts/{ACCOUNT}/Messages.json" == str(
+        here.build_send(outgoing()).url
+    )
+    assert f"http://127.0.0.1:2/2010-04-01/Accounts/{other}/Messages.json" == str(
+        there.build_send(outgoing()).url
+    )
+
+
 def test_send_through_a_messaging_service_without_from(with_service: Twilio) -> None:
     request = with_service.build_send(outgoing(sender=None, body="Hi there"))
     params = form(request)
@@ -203,6 +232,30 @@ def test_parse_send(twilio: Twilio) -> None:
     )
     assert NOW == message.created_at
     assert CREATED == message.raw
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "offset_hours"),
+    [
+        ("Sun, 01 Jun 2025 12:00:00 +0000", NOW, 0),
+        ("Sun, 01 Jun 2025 14:00:00 +0200", NOW, 2),
+        ("Sun, 01 Jun 2025 12:00:00 -0000", None, None),  # no zone: unreadable
+        ("yesterday", None, None),
+        (17, None, None),
+    ],
+)
+def test_dates_read_the_same_the_second_time(
+    twilio: Twilio, text: object, expected: dt.datetime | None, offset_hours: int | None
+) -> None:
+    # Dates are remembered between answers; a remembered one must be read
+    # exactly as a fresh one, unreadable ones included.
+    data = {**CREATED, "date_created": text, "date_updated": text}
+    for _ in range(2):
+        message = twilio.parse_send(outgoing(), answer(201, data))
+        assert expected == message.created_at == message.updated_at
+        if offset_hours is not None:
+            assert message.created_at is not None
+            assert dt.timedelta(hours=offset_hours) == message.created_at.utcoffset()
 
 
 def test_parse_an_accepted_service_send(twilio: Twilio) -> None:

@@ -19,7 +19,7 @@ import attrs
 import httpx
 
 from smskit._exceptions import InvalidMessage, NotSupported
-from smskit.providers._common import digits_only, path_id
+from smskit.providers._common import digits_only, parsed_url, path_id
 from smskit.providers._protocol import ListQuery, OutgoingBatch, OutgoingMessage
 from smskit.providers.plivo import _wire as wire
 
@@ -121,7 +121,7 @@ def _send_request(
     payload = _payload(message, wire.DESTINATION_SEPARATOR.join(destinations))
     return httpx.Request(
         "POST",
-        account.url(wire.MESSAGES_PATH),
+        parsed_url(account.url(wire.MESSAGES_PATH)),
         json=payload,
         headers=account.headers(),
     )
@@ -257,5 +257,5 @@ def _next_page(account: Account, cursor: str) -> list[tuple[str, str]]:
 def build_balance(account: Account) -> httpx.Request:
     """``GET /v1/Account/{auth_id}/``: the Account object."""
     return httpx.Request(
-        "GET", account.url(wire.ACCOUNT_PATH), headers=account.headers()
+        "GET", parsed_url(account.url(wire.ACCOUNT_PATH)), headers=account.headers()
     )

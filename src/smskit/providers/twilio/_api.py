@@ -18,7 +18,7 @@ import attrs
 import httpx
 
 from smskit._exceptions import ArgumentTypeError, InvalidMessage
-from smskit.providers._common import path_id
+from smskit.providers._common import parsed_url, path_id
 from smskit.providers._protocol import ListQuery, OutgoingMessage
 from smskit.providers.twilio import _wire as wire
 
@@ -66,12 +66,20 @@ class Endpoint:
         account_sid: The account in every path (also with an API key).
         authorization: The ``Authorization`` header value (never shown).
         messaging_service_sid: The Messaging Service to send through, if any.
+        form_headers: The headers of a form ``POST`` (derived; never shown).
     """
 
     base_url: str
     account_sid: str
     authorization: str = attrs.field(repr=False)
     messaging_service_sid: str | None = None
+    # The headers of a form POST, built once: httpx copies given `Headers`
+    # as they are, but checks and encodes a dict's every name and value.
+    form_headers: httpx.Headers = attrs.field(init=False, repr=False, eq=False)
+
+    @form_headers.default
+    def _form_headers(self) -> httpx.Headers:
+        return httpx.Headers(self.headers(form=True))
 
     def __reduce__(self) -> NoReturn:
         # A pickle would carry the credentials in the clear.
@@ -105,9 +113,9 @@ def build_send(endpoint: Endpoint, message: OutgoingMessage) -> httpx.Request:
     body = urllib.parse.urlencode(send_params(endpoint, message))
     return httpx.Request(
         "POST",
-        endpoint.url(wire.MESSAGES_PATH),
+        parsed_url(endpoint.url(wire.MESSAGES_PATH)),
         content=body.encode("utf-8"),
-        headers=endpoint.headers(form=True),
+        headers=endpoint.form_headers,
     )
 
 
@@ -294,7 +302,7 @@ def _checked_cursor(endpoint: Endpoint, cursor: str) -> str:
 def build_balance(endpoint: Endpoint) -> httpx.Request:
     """Make the ``GET …/Balance.json`` request."""
     return httpx.Request(
-        "GET", endpoint.url(wire.BALANCE_PATH), headers=endpoint.headers()
+        "GET", parsed_url(endpoint.url(wire.BALANCE_PATH)), headers=endpoint.headers()
     )
 
 

@@ -8,6 +8,7 @@ Message resource) into smskit values or a smskit error, and nothing else;
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -191,10 +192,16 @@ def _currency(value: object) -> str | None:
 
 
 def _date(value: object) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
+    return _date_text(value) if isinstance(value, str) else None
+
+
+# A send's answer carries the same date twice (created, updated), and sends in
+# the same second share it: parsing RFC 2822 costs ~9 µs, a hit ~0.1 µs. The
+# results are immutable datetimes, so sharing them is safe.
+@functools.lru_cache(maxsize=128)
+def _date_text(text: str) -> dt.datetime | None:
     try:
-        return wire.parse_date(value)
+        return wire.parse_date(text)
     except (TypeError, ValueError):
         return None
 

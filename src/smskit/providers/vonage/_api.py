@@ -19,7 +19,7 @@ import httpx
 
 from smskit._exceptions import ArgumentTypeError, InvalidMessage, NotSupported
 from smskit.encoding import Encoding
-from smskit.providers._common import digits_only, path_id
+from smskit.providers._common import digits_only, parsed_url, path_id
 from smskit.providers._protocol import OutgoingMessage
 from smskit.providers.vonage import _signing as signing
 from smskit.providers.vonage import _wire as wire
@@ -189,7 +189,7 @@ def build_send(
     """
     return httpx.Request(
         "POST",
-        f"{account.rest_url}{wire.SEND_PATH}",
+        parsed_url(f"{account.rest_url}{wire.SEND_PATH}"),
         data=send_params(account, message, timestamp=timestamp),
         headers={"Accept": "application/json"},
     )
@@ -225,7 +225,7 @@ def build_balance(account: Account) -> httpx.Request:
     """
     return httpx.Request(
         "GET",
-        f"{account.rest_url}{wire.BALANCE_PATH}",
+        parsed_url(f"{account.rest_url}{wire.BALANCE_PATH}"),
         headers=_basic(account, "balance"),
     )
 
