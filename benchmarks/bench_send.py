@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import cProfile
 import email.utils
+import importlib.util
 import io
 import itertools
 import json
@@ -401,9 +402,20 @@ async def twilio_async(base_url: str) -> AsyncIterator[AsyncSend]:
         await http_client.close()
 
 
-def smskit_aiohttp(base_url: str) -> contextlib.AbstractAsyncContextManager[AsyncSend]:
-    """smskit ``AsyncClient`` given an ``httpx_aiohttp.HttpxAiohttpClient``."""
-    return smskit_async(base_url, httpx_aiohttp.HttpxAiohttpClient())
+@contextlib.asynccontextmanager
+async def smskit_aiohttp(base_url: str) -> AsyncIterator[AsyncSend]:
+    """smskit ``AsyncClient(transport="aiohttp")``: smskit's own aiohttp bridge."""
+    provider = smskit.providers.Twilio(
+        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, base_url=base_url
+    )
+    async with smskit.AsyncClient(
+        provider, sender=SENDER, transport="aiohttp"
+    ) as client:
+
+        async def send(to: str) -> object:
+            return (await client.send(to=to, body=BODY)).id
+
+        yield send
 
 
 def httpx_aiohttp_raw(
@@ -441,10 +453,10 @@ def ways() -> list[Way]:
         ),
         Way(
             "smskit_aiohttp",
-            "smskit AsyncClient over httpx-aiohttp",
+            "smskit AsyncClient, transport='aiohttp'",
             smskit_aiohttp,
             True,
-            has_aiohttp,
+            importlib.util.find_spec("aiohttp") is not None,
         ),
         Way(
             "httpx_aiohttp",

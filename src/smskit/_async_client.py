@@ -257,11 +257,9 @@ def _http_client(
 
 def _aiohttp_client(options: dict[str, Any]) -> httpx.AsyncClient:
     try:
-        httpx_aiohttp = importlib.import_module("httpx_aiohttp")
-    except ImportError:
-        message = (
-            "transport='aiohttp' needs httpx-aiohttp: pip install 'smskit-sdk[aiohttp]'"
-        )
+        bridge = importlib.import_module("smskit._core._aiohttp")
+    except ImportError:  # aiohttp itself is missing
+        message = "transport='aiohttp' needs aiohttp: pip install 'smskit-sdk[aiohttp]'"
         raise ConfigurationError(message) from None
-    client: httpx.AsyncClient = httpx_aiohttp.HttpxAiohttpClient(**options)
+    client: httpx.AsyncClient = bridge.AiohttpClient(**options)
     return client
