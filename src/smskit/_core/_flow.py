@@ -166,6 +166,8 @@ def _log_request(
 
 
 def _log_response(operation: Operation[T], response: httpx.Response) -> None:
+    if not logger.isEnabledFor(logging.DEBUG):
+        return  # skip building the record's extras on every send
     logger.debug(
         "%s answered HTTP %d",
         operation.provider,
