@@ -192,19 +192,24 @@ def test_the_bridge_keeps_status_reason_headers_and_decodes_gzip() -> None:
         payload,
     )
     seen: list[bytes] = []
+    jar: list[str] = []
 
     async def main() -> httpx.Response:
         server, url = await _serve(answer, seen)
         async with server, AiohttpClient() as client:
+            jar.extend(client.cookies)  # none yet
             request = httpx.Request(
                 "POST",
                 f"{url}/a%20b/c?x=%2B1",
                 content=b"To=%2B1",
                 headers={"X-A": "1"},
             )
-            return await client.send(request)
+            response = await client.send(request)
+            jar.extend(sorted(client.cookies))  # kept, as httpx keeps them
+            return response
 
     response = asyncio.run(main())
+    assert ["a", "b"] == jar
     assert (202, "Quite Accepted") == (response.status_code, response.reason_phrase)
     assert {"sid": "SM1"} == response.json()
     assert ["a=1", "b=2"] == response.headers.get_list("set-cookie")
@@ -307,3 +312,34 @@ def test_a_server_that_hangs_up_may_have_received_the_send() -> None:
     # The send went out once and was not repeated (aiohttp itself repeats
     # only idempotent requests, such as the GET, on a dropped connection).
     assert 1 == sum(request.startswith(b"POST ") for request in seen)
+
+
+def test_answers_without_cookies_skip_the_cookie_jar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from smskit._core._aiohttp import AiohttpClient
+
+    handed: list[int] = []
+    real = httpx.Cookies.extract_cookies
+
+    def counted(self: httpx.Cookies, response: httpx.Response) -> None:
+        handed.append(response.status_code)
+        real(self, response)
+
+    monkeypatch.setattr(httpx.Cookies, "extract_cookies", counted)
+    plain = _http("200 OK", [("Content-Type", "application/json")], b"{}")
+    baked = _http("201 Created", [("Set-Cookie", "lb=7; Path=/")], b"{}")
+
+    async def main() -> dict[str, str]:
+        first, plain_url = await _serve(plain, [])
+        second, baked_url = await _serve(baked, [])
+        async with first, second, AiohttpClient() as client:
+            await client.get(plain_url)
+            await client.get(baked_url)
+            client.cookies = {"given": "1"}  # replacing the jar keeps the rule
+            await client.get(plain_url)
+            await client.get(baked_url)
+            return dict(client.cookies)
+
+    assert {"given": "1", "lb": "7"} == asyncio.run(main())
+    assert [201, 201] == handed
