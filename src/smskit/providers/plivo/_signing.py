@@ -65,7 +65,15 @@ def _body_text(params: V3Params) -> str:
     pieces: list[str] = []
     for name in sorted(params):
         value = params[name]
-        if isinstance(value, Mapping):
+        # Form values are str or lists of str: test those concrete types
+        # first, since the ABC checks below cost more than the signing itself.
+        if isinstance(value, str):
+            pieces.append(name + value)
+        elif isinstance(value, (list, tuple)) and all(
+            isinstance(item, str) for item in value
+        ):
+            pieces.extend(name + text for text in sorted(value))
+        elif isinstance(value, Mapping):
             pieces.append(name + _body_text(value))
         elif isinstance(value, Sequence) and not isinstance(value, str):
             pieces.extend(name + text for text in sorted(map(_scalar, value)))
