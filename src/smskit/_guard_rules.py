@@ -1,7 +1,7 @@
 """The guard's rules: quiet hours in the recipient's time, and frequency caps.
 
 Both are pure: given a number and a moment they answer without I/O. Quiet
-hours read the recipient's time zones from the number (phonenumbers' prefix
+hours read the recipient's time zones from the number (the number metadata's prefix
 tables, through `smskit.phone`), compare wall-clock times in each zone, and
 err towards quiet: a number in several zones is quiet if any of them is, and
 a number with no known zone is quiet unless a fallback zone is configured.
