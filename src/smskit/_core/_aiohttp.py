@@ -9,7 +9,10 @@ aiohttp and handed to httpx as bytes, instead of being streamed chunk by
 chunk through two layers of async iterators; and httpx's percent-encoded URL
 goes to aiohttp as it is, instead of being parsed and quoted again.
 
-aiohttp speaks HTTP/1.1 only and runs on asyncio only.
+aiohttp speaks HTTP/1.1 only and runs on asyncio only. httpx's timeouts map
+onto aiohttp's as httpx-aiohttp maps them: connect to ``sock_connect``, read
+to ``sock_read``, pool to ``connect`` (which includes waiting for a free
+connection); aiohttp has no write timeout.
 """
 
 from __future__ import annotations
