@@ -22,6 +22,13 @@ class Both:
         result = self.client.fetch(message_id)
         return await result if isinstance(result, Awaitable) else result
 
+    async def send_many(self, messages: Any, **kwargs: Any) -> list[smskit.BulkResult]:
+        """Every result of `send_many`, in the order they came."""
+        if isinstance(self.client, smskit.AsyncClient):
+            async with self.client.send_many(messages, **kwargs) as results:
+                return [result async for result in results]
+        return list(self.client.send_many(messages, **kwargs))
+
     async def close(self) -> None:
         if isinstance(self.client, smskit.AsyncClient):
             await self.client.aclose()

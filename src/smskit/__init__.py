@@ -50,7 +50,9 @@ if TYPE_CHECKING:
     from smskit import phone as phone
     from smskit import providers as providers
     from smskit import testing as testing
+    from smskit import webhooks as webhooks
     from smskit._async_client import AsyncClient
+    from smskit._bulk import AsyncBulkSend, BulkProgress, BulkResult
     from smskit._client import DEFAULT_LIMITS, DEFAULT_TIMEOUT, Client
     from smskit._core._hooks import GiveUpInfo, Hooks, RetryInfo
     from smskit._core._policy import RetryPolicy
@@ -74,9 +76,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ArgumentTypeError",
+    "AsyncBulkSend",
     "AsyncClient",
     "AuthenticationError",
     "Balance",
+    "BulkProgress",
+    "BulkResult",
     "Client",
     "ClientClosed",
     "ConfigurationError",
@@ -140,6 +145,7 @@ __all__ = [
 # imported on first use, all together (see _load).
 _LAZY = {
     "AsyncClient": "smskit._async_client",
+    **dict.fromkeys(["AsyncBulkSend", "BulkProgress", "BulkResult"], "smskit._bulk"),
     **dict.fromkeys(["Client", "DEFAULT_LIMITS", "DEFAULT_TIMEOUT"], "smskit._client"),
     **dict.fromkeys(["GiveUpInfo", "Hooks", "RetryInfo"], "smskit._core._hooks"),
     "RetryPolicy": "smskit._core._policy",
@@ -168,7 +174,7 @@ _LAZY = {
     ),
 }
 # `import smskit` is enough for smskit.phone.to_e164(...) etc.
-_NAMESPACES = frozenset({"encoding", "phone", "providers", "testing"})
+_NAMESPACES = frozenset({"encoding", "phone", "providers", "testing", "webhooks"})
 
 # A library leaves logging set-up to the application: without a handler of its
 # own, Python's last-resort handler would print smskit's records on stderr.

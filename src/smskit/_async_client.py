@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import anyio
 import httpx
 
+from smskit import _bulk as bulk
 from smskit import _checks as checks
 from smskit import encoding, phone
+from smskit._bulk import AsyncBulkSend
 from smskit._client import DEFAULT_LIMITS, DEFAULT_NUMBER_POLICY, DEFAULT_TIMEOUT
 from smskit._client_core import ClientCore
 from smskit._client_support import Pager, in_process_transport, transport_options
@@ -23,11 +25,20 @@ from smskit._exceptions import ConfigurationError, SmsKitError
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import AsyncIterator, Generator, Mapping, Sequence
+    from collections.abc import (
+        AsyncIterable,
+        AsyncIterator,
+        Callable,
+        Generator,
+        Iterable,
+        Mapping,
+        Sequence,
+    )
     from types import TracebackType
 
     from typing_extensions import Self
 
+    from smskit._bulk import BulkProgress
     from smskit._core._flow import Command, Outcome
     from smskit._core._hooks import Hooks
     from smskit._core._policy import RetryPolicy
@@ -159,6 +170,41 @@ class AsyncClient(ClientCore):
             except SmsKitError as error:
                 plan.fail(chunk, error)
         return plan.results()
+
+    def send_many(
+        self,
+        messages: Iterable[Mapping[str, Any] | object]
+        | AsyncIterable[Mapping[str, Any] | object],
+        *,
+        concurrency: int = bulk.DEFAULT_CONCURRENCY,
+        on_progress: Callable[[BulkProgress], object] | None = None,
+    ) -> AsyncBulkSend:
+        """Send many messages concurrently; see `Client.send_many`.
+
+        The sends run in tasks owned by an ``async with`` block::
+
+            async with client.send_many(messages, concurrency=50) as results:
+                async for result in results:
+                    ...
+
+        ``messages`` may also be an async iterable. Leaving the block early
+        stops taking inputs and waits for the sends in flight.
+
+        Raises:
+            ArgumentTypeError: ``messages`` is not an iterable of messages.
+            OptionTypeError: ``concurrency`` or ``on_progress`` is invalid.
+            ClientClosed: The client was closed.
+        """
+        self._check_open()
+        bulk.check_messages(messages, asynchronous=True)
+        return AsyncBulkSend(
+            messages,
+            group_size=bulk.group_size_of(self._active_provider()),
+            send=self.send,
+            send_batch=self.send_batch,
+            concurrency=bulk.check_concurrency(concurrency),
+            on_progress=bulk.check_progress(on_progress),
+        )
 
     async def fetch(self, message: str | Message) -> Message:
         """Look up a message's current state; see `Client.fetch`."""

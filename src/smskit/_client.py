@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
+from smskit import _bulk as bulk
 from smskit import _checks as checks
 from smskit import encoding, phone
 from smskit._client_core import ClientCore
@@ -22,11 +23,19 @@ from smskit._exceptions import SmsKitError
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Generator, Iterator, Mapping, Sequence
+    from collections.abc import (
+        Callable,
+        Generator,
+        Iterable,
+        Iterator,
+        Mapping,
+        Sequence,
+    )
     from types import TracebackType
 
     from typing_extensions import Self
 
+    from smskit._bulk import BulkProgress, BulkResult
     from smskit._core._flow import Command, Outcome
     from smskit._core._hooks import Hooks
     from smskit._core._policy import RetryPolicy
@@ -227,6 +236,56 @@ class Client(ClientCore):
             except SmsKitError as error:
                 plan.fail(chunk, error)
         return plan.results()
+
+    def send_many(
+        self,
+        messages: Iterable[Mapping[str, Any] | object],
+        *,
+        concurrency: int = bulk.DEFAULT_CONCURRENCY,
+        on_progress: Callable[[BulkProgress], object] | None = None,
+    ) -> Iterator[BulkResult]:
+        """Send many messages; yield one `BulkResult` per input as each is known.
+
+        The input is read lazily (a generator of a million messages is
+        fine) and at most ``concurrency`` sends are in flight, on threads, so
+        memory stays flat. Every input gets exactly one result, in the order
+        the results become known, with its ``index``: the accepted message,
+        or the error (an input that is not a message included). One failure
+        stops nothing else, and the client's rate limit holds throughout.
+        When the provider has a many-recipients request (Plivo), consecutive
+        inputs with the same text and options and no ``client_ref`` go out
+        together, with one result per recipient still.
+
+        Args:
+            messages: Mappings or objects with ``to`` and ``body``, and
+                optionally ``sender``, ``client_ref`` and the other keyword
+                arguments of `send` (``status_callback``, ``validity``,
+                ``send_at``, ``smart_encoding``, ``options``).
+            concurrency: Sends in flight at once.
+            on_progress: Called with a `BulkProgress` after each result (from
+                the sending threads); an exception it raises is logged.
+
+        Returns:
+            An iterator of results. Leaving it early stops taking inputs;
+            the sends in flight finish first.
+
+        Raises:
+            ArgumentTypeError: ``messages`` is not an iterable of messages.
+            OptionTypeError: ``concurrency`` or ``on_progress`` is invalid.
+            ClientClosed: The client was closed.
+        """
+        self._check_open()
+        bulk.check_messages(messages)
+        concurrency = bulk.check_concurrency(concurrency)
+        on_progress = bulk.check_progress(on_progress)
+        group_size = bulk.group_size_of(self._active_provider())
+        return bulk.run_threads(
+            bulk.plan(messages, group_size=group_size),
+            send=self.send,
+            send_batch=self.send_batch,
+            concurrency=concurrency,
+            on_progress=on_progress,
+        )
 
     def fetch(self, message: str | Message) -> Message:
         """Look up a message's current state at the provider.
