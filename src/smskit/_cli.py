@@ -1,4 +1,9 @@
-"""The ``smskit`` command line: ``smskit sandbox serve`` runs the local emulator."""
+"""The ``smskit`` command line.
+
+``analyze`` and ``normalize`` work offline, ``send`` and ``send-bulk`` send
+through a provider (``_cli_text``, ``_cli_send``, ``_cli_bulk``), and
+``sandbox serve`` runs the local emulator (here).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,10 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any, get_args
 
+from smskit._cli_bulk import add_send_bulk
+from smskit._cli_output import INTERRUPTED
+from smskit._cli_send import add_send
+from smskit._cli_text import add_analyze, add_normalize
 from smskit._emulator import DEFAULT_HOST, DEFAULT_PORT, Credentials, Emulator
 from smskit._emulator._common import url_problem
 from smskit._emulator._config import (
@@ -139,6 +148,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
+    add_analyze(commands, _Formatter)
+    add_normalize(commands, _Formatter)
+    add_send(commands, _Formatter)
+    add_send_bulk(commands, _Formatter)
     sandbox = commands.add_parser(
         "sandbox",
         help="the offline sandbox",
@@ -158,6 +171,7 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     _serve_options(serve)
+    serve.set_defaults(run=_serve)
     return parser
 
 
@@ -335,8 +349,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             default.
 
     Returns:
-        The exit status.
+        The exit status: 0 success, 1 something failed (or may not have
+        been sent), 2 bad options, configuration or input, 130 interrupted.
     """
     args = _parser().parse_args(argv)
-    # Only one command exists so far: ``sandbox serve`` (argparse enforces it).
-    return _serve(args)
+    try:
+        status: int = args.run(args)
+    except KeyboardInterrupt:  # Ctrl-C outside send-bulk's own handling
+        return INTERRUPTED
+    return status
