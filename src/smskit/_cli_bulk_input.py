@@ -109,7 +109,9 @@ def read_input(source: Path) -> BulkInput:
         ) from None
     try:
         records = [
-            record for record in csv.reader(io.StringIO(text, newline="")) if record
+            record
+            for record in csv.reader(io.StringIO(text, newline=""), strict=True)
+            if record
         ]
     except csv.Error as error:
         raise ConfigurationError(f"{source} is not valid CSV: {error}") from None
