@@ -114,7 +114,7 @@ def test_analyze_suggests_smart_encoding_in_words(
 ) -> None:
     """The words say what smart encoding gives and how to ask for it."""
     _, out, _ = run(capsys, "analyze", "It\u2019s " + "y" * 70)
-    assert "smart encoding: GSM-7 in 1 segment instead of 2" in out
+    assert "smart encoding: GSM-7, 1 segment instead of UCS-2, 2 " in out
     assert "smart_encoding=True" in out
 
 

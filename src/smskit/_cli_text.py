@@ -161,9 +161,10 @@ def _suggestion(report: dict[str, Any]) -> str:
         return "smart encoding: nothing to replace"
     if smart["worth_it"]:
         return (
-            f"smart encoding: {smart['encoding']} in {smart['segments']} "
+            f"smart encoding: {smart['encoding']}, {smart['segments']} "
             f"{_plural(smart['segments'], 'segment')} instead of "
-            f"{report['segments']} (send with smart_encoding=True): {smart['text']!r}"
+            f"{report['encoding']}, {report['segments']} "
+            f"(send with smart_encoding=True): {smart['text']!r}"
         )
     return (
         f"smart encoding: not worth it ({smart['encoding']}, {smart['segments']} "
