@@ -43,6 +43,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from smskit.phone._types import PhoneNumberReason, SenderIdReason
 
 __all__ = [
@@ -244,9 +246,16 @@ class DeliveryUnknown(SmsKitError):
 
     Raised instead of retrying when a send failed after the request may have
     reached the provider (a read timeout, a dropped connection, an HTTP 500).
-    Retrying could deliver the SMS twice, so smskit hands the decision to you:
-    reconcile with the provider (for example by listing recent messages to
-    ``to``, or by ``client_ref``) before sending again.
+    Retrying could deliver the SMS twice, so smskit does not send it again on
+    its own. `Client.resolve` (or ``send(..., resolve_unknown=True)``) looks
+    the message up in the provider's records and tells which it was.
+
+    The error carries what that search needs: the sender, the text and when
+    the attempts were made. The text is needed to tell this message from
+    others to the same number, so it is kept on the error (and in its
+    pickle, for a task queue that resolves later), but it is never part of
+    ``str()``, ``repr()`` or smskit's logs: like a phone number, a text can
+    be personal (a one-time code, an address).
 
     Attributes:
         provider: The provider's name.
@@ -256,6 +265,15 @@ class DeliveryUnknown(SmsKitError):
         client_ref: The client reference sent with the message, if any.
         attempts: How many requests were made.
         http_status: The HTTP status of the last response, if one arrived.
+        sender: The sender the message was sent from, if one was given.
+        body: The text that was sent (never shown; see above).
+        first_attempt_at: When the first request was made (UTC), if known.
+        last_attempt_at: When the last request ended (UTC), if known; the
+            provider cannot have accepted the message before
+            ``first_attempt_at`` nor, barring a request it was still working
+            on, after ``last_attempt_at``.
+        reason: Why a search of the provider's records could not settle
+            it (`Client.resolve`), or ``None`` before any search.
     """
 
     def __init__(
@@ -268,6 +286,11 @@ class DeliveryUnknown(SmsKitError):
         attempts: int,
         http_status: int | None = None,
         recipients: tuple[str, ...] = (),
+        sender: str | None = None,
+        body: str | None = None,
+        first_attempt_at: dt.datetime | None = None,
+        last_attempt_at: dt.datetime | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.provider = provider
@@ -276,6 +299,11 @@ class DeliveryUnknown(SmsKitError):
         self.client_ref = client_ref
         self.attempts = attempts
         self.http_status = http_status
+        self.sender = sender
+        self.body = body
+        self.first_attempt_at = first_attempt_at
+        self.last_attempt_at = last_attempt_at
+        self.reason = reason
 
 
 class ProviderError(SmsKitError):

@@ -9,6 +9,7 @@ hand and two tiny executors (`_sync`, `_async`) run it for real.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 from collections.abc import Callable, Generator
@@ -73,6 +74,7 @@ def call_flow(
     rng: random.Random | None = None,
     hooks: Hooks = NO_HOOKS,
     redact: bool = True,
+    wall_clock: Callable[[], dt.datetime] | None = None,
 ) -> Generator[Command, Outcome, T]:
     """Run one operation: reserve, attempt, classify, back off, give up.
 
@@ -83,6 +85,8 @@ def call_flow(
         rng: Source of jitter (a seeded one makes backoffs reproducible).
         hooks: Callbacks to tell about requests, responses and retries.
         redact: Mask phone numbers and bodies in log records.
+        wall_clock: The time of day (aware), to stamp a `DeliveryUnknown`
+            with when its attempts were made; UTC now by default.
 
     Yields:
         Commands for the executor.
@@ -97,6 +101,8 @@ def call_flow(
     rng = rng or random.Random()  # noqa: S311 -- jitter, not cryptography
     started = clock()
     attempt = 0
+    # When the attempts were made, for a search of the provider's records.
+    window = _Window(wall_clock or _utc_now)
     # Once one attempt may have reached the provider, the SMS may be out: every
     # later failure, even a clean "not sent", ends in DeliveryUnknown.
     ambiguous = False
@@ -104,14 +110,18 @@ def call_flow(
         attempt += 1
         if operation.limit_key is not None:
             wait = yield Reserve(operation.limit_key, operation.cost)
-            _check_limiter(wait, operation, attempt - 1, hooks, ambiguous=ambiguous)
+            _check_limiter(
+                wait, operation, attempt - 1, hooks, ambiguous=ambiguous, window=window
+            )
             if isinstance(wait, float) and wait > 0:
                 yield Sleep(wait)
         request = operation.build()
         _log_request(operation, request, attempt, redact)
         if hooks.on_request is not None:
             hooks.on_request(request)
+        window.start()
         outcome = yield Send(request)
+        window.end()
         if isinstance(outcome, httpx.Response):
             _log_response(operation, outcome)
             if hooks.on_response is not None:
@@ -127,7 +137,9 @@ def call_flow(
                 and clock() + delay - started > policy.deadline
             )
             if delay is None or past_deadline or attempt >= policy.max_attempts:
-                final = _final_error(error, operation, attempt, ambiguous=ambiguous)
+                final = _final_error(
+                    error, operation, attempt, ambiguous=ambiguous, window=window
+                )
                 _give_up(operation, attempt, final, hooks)
                 raise final  # noqa: B904 -- the cause is already on the error
             _announce_retry(operation, attempt, delay, error, hooks)
@@ -135,8 +147,34 @@ def call_flow(
         if throttled and operation.limit_key is not None:
             # Everyone sharing the bucket waits, not just this caller.
             paused = yield Pause(operation.limit_key, delay)
-            _check_limiter(paused, operation, attempt, hooks, ambiguous=ambiguous)
+            _check_limiter(
+                paused, operation, attempt, hooks, ambiguous=ambiguous, window=window
+            )
         yield Sleep(delay)
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class _Window:
+    """When the first attempt started and the last one ended, by the wall clock.
+
+    A `DeliveryUnknown` carries both, so a search of the provider's records
+    knows when the message can have been accepted.
+    """
+
+    def __init__(self, wall_clock: Callable[[], dt.datetime]) -> None:
+        self._wall_clock = wall_clock
+        self.first: dt.datetime | None = None
+        self.last: dt.datetime | None = None
+
+    def start(self) -> None:
+        if self.first is None:
+            self.first = self._wall_clock()
+
+    def end(self) -> None:
+        self.last = self._wall_clock()
 
 
 def _log_request(
@@ -253,6 +291,7 @@ def _check_limiter(
     hooks: Hooks,
     *,
     ambiguous: bool,
+    window: _Window,
 ) -> None:
     """Give up if the rate limiter could not be asked: smskit fails closed.
 
@@ -262,7 +301,9 @@ def _check_limiter(
     """
     if not isinstance(outcome, LimiterUnavailable):
         return
-    final = _final_error(outcome, operation, attempts, ambiguous=ambiguous)
+    final = _final_error(
+        outcome, operation, attempts, ambiguous=ambiguous, window=window
+    )
     _give_up(operation, attempts, final, hooks)
     raise final
 
@@ -325,7 +366,12 @@ def _retry_delay(
 
 
 def _final_error(
-    error: SmsKitError, operation: Operation[T], attempt: int, *, ambiguous: bool
+    error: SmsKitError,
+    operation: Operation[T],
+    attempt: int,
+    *,
+    ambiguous: bool,
+    window: _Window,
 ) -> SmsKitError:
     """The error to raise if this attempt is the last one.
 
@@ -345,7 +391,7 @@ def _final_error(
     message = (
         f"{operation.provider} may or may not have accepted the message "
         f"(attempt {attempt}: {error}); {what}. "
-        "Check the provider's records before sending again."
+        "Resolve it (client.resolve) before sending again."
     )
     unknown = DeliveryUnknown(
         message,
@@ -355,6 +401,10 @@ def _final_error(
         recipients=operation.send.recipients,
         attempts=attempt,
         http_status=status,
+        sender=operation.send.sender,
+        body=operation.send.body,
+        first_attempt_at=window.first,
+        last_attempt_at=window.last,
     )
     unknown.__cause__ = error
     return unknown

@@ -85,12 +85,14 @@ class SendContext:
         body: The text (masked in logs unless logging is unredacted).
         client_ref: The client reference, for `DeliveryUnknown`.
         recipients: Every recipient of a batch (empty for a single send).
+        sender: The sender, for `DeliveryUnknown` (a search needs it).
     """
 
     to: str
     body: str | None = None
     client_ref: str | None = None
     recipients: tuple[str, ...] = ()
+    sender: str | None = None
 
 
 @attrs.frozen(kw_only=True)
