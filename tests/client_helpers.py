@@ -29,6 +29,10 @@ class Both:
                 return [result async for result in results]
         return list(self.client.send_many(messages, **kwargs))
 
+    async def preview(self, **kwargs: Any) -> smskit.Preview:
+        result = self.client.preview(**kwargs)
+        return await result if isinstance(result, Awaitable) else result
+
     async def close(self) -> None:
         if isinstance(self.client, smskit.AsyncClient):
             await self.client.aclose()

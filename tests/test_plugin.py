@@ -317,6 +317,7 @@ LIGHT_SMSKIT_MODULES = {
     "smskit",
     "smskit._config",
     "smskit._exceptions",
+    "smskit._guard_errors",
     "smskit.testing",
     "smskit.testing._outbox",
     "smskit.testing._plugin",

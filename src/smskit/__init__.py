@@ -43,6 +43,13 @@ from smskit._exceptions import (
     WebhookStoreUnavailable,
     WebhookVerificationError,
 )
+from smskit._guard_errors import (
+    FrequencyCapReached,
+    GuardUnavailable,
+    QuietHoursRefusal,
+    RecipientOptedOut,
+    Refused,
+)
 
 if TYPE_CHECKING:
     # The namespaces, so `import smskit` is enough for smskit.phone.to_e164(...) etc.
@@ -58,6 +65,12 @@ if TYPE_CHECKING:
     from smskit._core._policy import RetryPolicy
     from smskit._core._ratelimit import LocalLimiter, RateLimit
     from smskit._core._redis import RedisLimiter
+    from smskit._guard import CapUsage, Guard, GuardDecision, Reservation
+    from smskit._guard_errors import MessageKind
+    from smskit._guard_redis import RedisGuardStore
+    from smskit._guard_rules import FrequencyCap, QuietHours, QuietState
+    from smskit._guard_stores import GuardStore, MemoryGuardStore
+    from smskit._guard_wiring import Preview
     from smskit._models import Balance, InboundMessage, Message, Status, StatusEvent
     from smskit.encoding import (
         DEFAULT_MAX_SEGMENTS,
@@ -82,6 +95,7 @@ __all__ = [
     "Balance",
     "BulkProgress",
     "BulkResult",
+    "CapUsage",
     "Client",
     "ClientClosed",
     "ConfigurationError",
@@ -91,7 +105,13 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DeliveryUnknown",
     "Encoding",
+    "FrequencyCap",
+    "FrequencyCapReached",
     "GiveUpInfo",
+    "Guard",
+    "GuardDecision",
+    "GuardStore",
+    "GuardUnavailable",
     "Hooks",
     "InboundMessage",
     "InsufficientFunds",
@@ -101,7 +121,9 @@ __all__ = [
     "InvalidSenderId",
     "LimiterUnavailable",
     "LocalLimiter",
+    "MemoryGuardStore",
     "Message",
+    "MessageKind",
     "MessageTooLong",
     "NationalLanguage",
     "NotFound",
@@ -110,12 +132,20 @@ __all__ = [
     "OptedOut",
     "OptionTypeError",
     "PhoneNumber",
+    "Preview",
     "ProviderError",
     "ProviderUnavailable",
+    "QuietHours",
+    "QuietHoursRefusal",
+    "QuietState",
     "RateLimit",
     "RateLimited",
+    "RecipientOptedOut",
+    "RedisGuardStore",
     "RedisLimiter",
+    "Refused",
     "RejectedMessage",
+    "Reservation",
     "RetryInfo",
     "RetryPolicy",
     "Segment",
@@ -151,6 +181,16 @@ _LAZY = {
     "RetryPolicy": "smskit._core._policy",
     **dict.fromkeys(["LocalLimiter", "RateLimit"], "smskit._core._ratelimit"),
     "RedisLimiter": "smskit._core._redis",
+    **dict.fromkeys(
+        ["CapUsage", "Guard", "GuardDecision", "Reservation"], "smskit._guard"
+    ),
+    **dict.fromkeys(
+        ["FrequencyCap", "QuietHours", "QuietState"], "smskit._guard_rules"
+    ),
+    **dict.fromkeys(["GuardStore", "MemoryGuardStore"], "smskit._guard_stores"),
+    **dict.fromkeys(["RedisGuardStore"], "smskit._guard_redis"),
+    **dict.fromkeys(["Preview"], "smskit._guard_wiring"),
+    "MessageKind": "smskit._guard_errors",
     **dict.fromkeys(
         ["Balance", "InboundMessage", "Message", "Status", "StatusEvent"],
         "smskit._models",

@@ -14,7 +14,9 @@ import httpx
 
 from smskit import _bulk as bulk
 from smskit import _checks as checks
+from smskit import _guard_wiring as guarding
 from smskit import encoding, phone
+from smskit._batch import recipients_of
 from smskit._bulk import AsyncBulkSend
 from smskit._client import DEFAULT_LIMITS, DEFAULT_NUMBER_POLICY, DEFAULT_TIMEOUT
 from smskit._client_core import ClientCore
@@ -43,6 +45,9 @@ if TYPE_CHECKING:
     from smskit._core._hooks import Hooks
     from smskit._core._policy import RetryPolicy
     from smskit._core._ratelimit import Limiter, RateLimit
+    from smskit._guard import Guard
+    from smskit._guard_errors import MessageKind
+    from smskit._guard_wiring import Preview
     from smskit._models import Balance, Message
     from smskit.providers._protocol import BatchResult, Provider
 
@@ -86,6 +91,7 @@ class AsyncClient(ClientCore):
         hooks: Hooks | None = None,
         log_sensitive: bool = False,
         number_policy: phone.NumberPolicy | None = DEFAULT_NUMBER_POLICY,
+        guard: Guard | None = None,
         transport: Literal["httpx", "aiohttp"] = "httpx",
     ) -> None:
         super().__init__(
@@ -99,6 +105,7 @@ class AsyncClient(ClientCore):
             hooks=hooks,
             log_sensitive=log_sensitive,
             number_policy=number_policy,
+            guard=guard,
         )
         options = transport_options(timeout, limits, http2)
         checks.instance("http_client", http_client, (httpx.AsyncClient, type(None)))
@@ -117,10 +124,12 @@ class AsyncClient(ClientCore):
         send_at: dt.datetime | None = None,
         smart_encoding: bool = False,
         options: Mapping[str, Any] | None = None,
+        kind: MessageKind | None = None,
     ) -> Message:
         """Send one SMS; see `Client.send`."""
         self._check_open()
         provider = self._active_provider()
+        kind = guarding.check_kind(kind)
         outgoing = self._outgoing(
             provider,
             to=to,
@@ -133,7 +142,12 @@ class AsyncClient(ClientCore):
             smart_encoding=smart_encoding,
             options=options,
         )
-        return await self._run(self._send_flow(provider, outgoing))
+        reservation = await guarding.aadmit(self._guard, outgoing.to, kind)
+        try:
+            return await self._run(self._send_flow(provider, outgoing))
+        except BaseException as error:
+            await guarding.asettle(self._guard, reservation, error)
+            raise
 
     async def send_batch(
         self,
@@ -147,10 +161,15 @@ class AsyncClient(ClientCore):
         send_at: dt.datetime | None = None,
         smart_encoding: bool = False,
         options: Mapping[str, Any] | None = None,
+        kind: MessageKind | None = None,
     ) -> tuple[BatchResult, ...]:
         """Send one text to many recipients; see `Client.send_batch`."""
         self._check_open()
         provider = self._active_provider()
+        kind = guarding.check_kind(kind)
+        admitted, refused = await guarding.aadmit_batch(
+            self._guard, recipients_of(to), self._normalize, kind
+        )
         plan = self._batch_plan(
             provider,
             to=to,
@@ -162,6 +181,7 @@ class AsyncClient(ClientCore):
             send_at=send_at,
             smart_encoding=smart_encoding,
             options=options,
+            refused=refused,
         )
         for chunk in plan.chunks:
             try:
@@ -169,7 +189,9 @@ class AsyncClient(ClientCore):
                 plan.record(chunk, await self._run(flow))
             except SmsKitError as error:
                 plan.fail(chunk, error)
-        return plan.results()
+        results = plan.results()
+        await guarding.asettle_batch(self._guard, admitted, results)
+        return results
 
     def send_many(
         self,
@@ -204,6 +226,31 @@ class AsyncClient(ClientCore):
             send_batch=self.send_batch,
             concurrency=bulk.check_concurrency(concurrency),
             on_progress=bulk.check_progress(on_progress),
+        )
+
+    async def preview(
+        self,
+        *,
+        to: str,
+        body: str,
+        sender: str | None = None,
+        kind: MessageKind | None = None,
+        smart_encoding: bool = False,
+    ) -> Preview:
+        """Work out what a send would be, offline; see `Client.preview`."""
+        self._check_open()
+        provider = self._active_provider()
+        kind = guarding.check_kind(kind)
+        decision = None
+        if self._guard is not None:
+            decision = await self._guard.acheck(self._normalize(to), kind=kind)
+        return self._preview(
+            provider,
+            to=to,
+            body=body,
+            sender=sender,
+            smart_encoding=smart_encoding,
+            guard=decision,
         )
 
     async def fetch(self, message: str | Message) -> Message:

@@ -69,6 +69,7 @@ _OPTIONAL_FIELDS = (
     "send_at",
     "smart_encoding",
     "options",
+    "kind",
 )
 _FIELDS = frozenset(("to", "body", *_OPTIONAL_FIELDS))
 

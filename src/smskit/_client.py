@@ -14,7 +14,9 @@ import httpx
 
 from smskit import _bulk as bulk
 from smskit import _checks as checks
+from smskit import _guard_wiring as guarding
 from smskit import encoding, phone
+from smskit._batch import recipients_of
 from smskit._client_core import ClientCore
 from smskit._client_support import Pager, in_process_transport, transport_options
 from smskit._config import captured_by, is_testing
@@ -40,6 +42,9 @@ if TYPE_CHECKING:
     from smskit._core._hooks import Hooks
     from smskit._core._policy import RetryPolicy
     from smskit._core._ratelimit import Limiter, RateLimit
+    from smskit._guard import Guard
+    from smskit._guard_errors import MessageKind
+    from smskit._guard_wiring import Preview
     from smskit._models import Balance, Message
     from smskit.providers._protocol import BatchResult, Provider
 
@@ -86,6 +91,9 @@ class Client(ClientCore):
         number_policy: Which recipients to accept (`smskit.phone.NumberPolicy`);
             by default premium-rate numbers are refused, against SMS pumping.
             ``None`` accepts every valid number.
+        guard: A compliance `Guard` asked before every send: a recipient who
+            opted out, a marketing message in the recipient's quiet hours or
+            a full frequency cap is refused before any request.
     """
 
     def __init__(
@@ -104,6 +112,7 @@ class Client(ClientCore):
         hooks: Hooks | None = None,
         log_sensitive: bool = False,
         number_policy: phone.NumberPolicy | None = DEFAULT_NUMBER_POLICY,
+        guard: Guard | None = None,
     ) -> None:
         super().__init__(
             provider,
@@ -116,6 +125,7 @@ class Client(ClientCore):
             hooks=hooks,
             log_sensitive=log_sensitive,
             number_policy=number_policy,
+            guard=guard,
         )
         options = transport_options(timeout, limits, http2)
         checks.instance("http_client", http_client, (httpx.Client, type(None)))
@@ -136,6 +146,7 @@ class Client(ClientCore):
         send_at: dt.datetime | None = None,
         smart_encoding: bool = False,
         options: Mapping[str, Any] | None = None,
+        kind: MessageKind | None = None,
     ) -> Message:
         """Send one SMS.
 
@@ -153,6 +164,9 @@ class Client(ClientCore):
                 the returned message's body is the text that was sent.
             options: Provider-specific parameters, passed through verbatim
                 (see each provider's guide).
+            kind: ``"transactional"`` or ``"marketing"``, for the client's
+                `Guard` (its ``default_kind`` when omitted); quiet hours hold
+                back marketing messages only.
 
         Returns:
             The message as the provider accepted it.
@@ -171,9 +185,13 @@ class Client(ClientCore):
             LimiterUnavailable: The shared rate limiter could not be asked.
             DeliveryUnknown: The provider may or may not have accepted it.
             ProviderError: The provider refused it.
+            Refused: The client's `Guard` refused it (`RecipientOptedOut`,
+                `QuietHoursRefusal`, `FrequencyCapReached`); nothing was sent.
+            GuardUnavailable: The guard's store failed; nothing was sent.
         """
         self._check_open()
         provider = self._active_provider()
+        kind = guarding.check_kind(kind)
         outgoing = self._outgoing(
             provider,
             to=to,
@@ -186,7 +204,12 @@ class Client(ClientCore):
             smart_encoding=smart_encoding,
             options=options,
         )
-        return self._run(self._send_flow(provider, outgoing))
+        reservation = guarding.admit(self._guard, outgoing.to, kind)
+        try:
+            return self._run(self._send_flow(provider, outgoing))
+        except BaseException as error:
+            guarding.settle(self._guard, reservation, error)
+            raise
 
     def send_batch(
         self,
@@ -200,6 +223,7 @@ class Client(ClientCore):
         send_at: dt.datetime | None = None,
         smart_encoding: bool = False,
         options: Mapping[str, Any] | None = None,
+        kind: MessageKind | None = None,
     ) -> tuple[BatchResult, ...]:
         """Send one text to many recipients, in as few requests as the provider allows.
 
@@ -207,8 +231,10 @@ class Client(ClientCore):
         accepted message, or the error for that recipient. A number that
         cannot be read is not sent and carries its `InvalidPhoneNumber`; a
         request that fails as a whole gives its error to each of its
-        recipients (`DeliveryUnknown` names them all). The other arguments are
-        those of `send`, and are checked before any request.
+        recipients (`DeliveryUnknown` names them all). With a `Guard`, a
+        recipient it refuses gets the refusal as its result and is not sent.
+        The other arguments are those of `send`, and are checked before any
+        request.
 
         Raises:
             NotSupported: The provider has no many-recipients request.
@@ -218,6 +244,10 @@ class Client(ClientCore):
         """
         self._check_open()
         provider = self._active_provider()
+        kind = guarding.check_kind(kind)
+        admitted, refused = guarding.admit_batch(
+            self._guard, recipients_of(to), self._normalize, kind
+        )
         plan = self._batch_plan(
             provider,
             to=to,
@@ -229,13 +259,16 @@ class Client(ClientCore):
             send_at=send_at,
             smart_encoding=smart_encoding,
             options=options,
+            refused=refused,
         )
         for chunk in plan.chunks:
             try:
                 plan.record(chunk, self._run(self._batch_flow(provider, chunk.batch)))
             except SmsKitError as error:
                 plan.fail(chunk, error)
-        return plan.results()
+        results = plan.results()
+        guarding.settle_batch(self._guard, admitted, results)
+        return results
 
     def send_many(
         self,
@@ -285,6 +318,51 @@ class Client(ClientCore):
             send_batch=self.send_batch,
             concurrency=concurrency,
             on_progress=on_progress,
+        )
+
+    def preview(
+        self,
+        *,
+        to: str,
+        body: str,
+        sender: str | None = None,
+        kind: MessageKind | None = None,
+        smart_encoding: bool = False,
+    ) -> Preview:
+        """Work out what a send would be, offline: no request is made.
+
+        Args:
+            to: The recipient, as typed.
+            body: The text.
+            sender: Overrides the client's default sender.
+            kind: ``"transactional"`` or ``"marketing"`` (for the guard).
+            smart_encoding: Show the text smart encoding would send.
+
+        Returns:
+            A `Preview`: the number in E.164, the encoding analysis (segments,
+            the characters that forced UCS-2, the smart-encoded alternative),
+            the estimated cost units, the guard's decision (opted out, quiet
+            hours, frequency caps) and how long the rate limiter would wait.
+
+        Raises:
+            InvalidPhoneNumber: ``to`` is not a valid number.
+            InvalidSenderId: ``sender`` is not a valid sender.
+            InvalidMessage: ``body`` is empty or holds a control character.
+            GuardUnavailable: The guard's store failed.
+        """
+        self._check_open()
+        provider = self._active_provider()
+        kind = guarding.check_kind(kind)
+        decision = None
+        if self._guard is not None:
+            decision = self._guard.check(self._normalize(to), kind=kind)
+        return self._preview(
+            provider,
+            to=to,
+            body=body,
+            sender=sender,
+            smart_encoding=smart_encoding,
+            guard=decision,
         )
 
     def fetch(self, message: str | Message) -> Message:

@@ -7,11 +7,13 @@ it with its own executor.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from smskit import _checks as checks
+from smskit import _guard_wiring as guarding
 from smskit import encoding, phone
 from smskit._batch import BatchPlan, recipients_of
 from smskit._client_support import (
@@ -36,6 +38,7 @@ from smskit._exceptions import (
     ClientClosed,
     ConfigurationError,
     OptionTypeError,
+    SmsKitError,
 )
 from smskit.providers._protocol import (
     ListQuery,
@@ -54,6 +57,7 @@ if TYPE_CHECKING:
 
     from smskit._core._flow import Command, Outcome
     from smskit._core._ratelimit import Limiter, RateLimit
+    from smskit._guard import Guard, GuardDecision
     from smskit._models import Balance, Message
     from smskit.providers._protocol import BatchResult, OutgoingBatch, Page
 
@@ -84,6 +88,7 @@ class ClientCore:
         hooks: Hooks | None,
         log_sensitive: bool,
         number_policy: phone.NumberPolicy | None,
+        guard: Guard | None = None,
     ) -> None:
         if not is_provider(provider):
             message = f"provider must be a smskit provider, not {provider!r}"
@@ -111,6 +116,7 @@ class ClientCore:
             "number_policy", number_policy, (phone.NumberPolicy, type(None))
         )
         self._number_policy = number_policy
+        self._guard = guarding.check_guard(guard)
         self._closed = False
         self._rng = random.Random()  # noqa: S311 -- backoff jitter only
 
@@ -181,6 +187,47 @@ class ClientCore:
             options=provider_options(options),
         )
 
+    def _preview(
+        self,
+        provider: Provider,
+        *,
+        to: str,
+        body: str,
+        sender: str | None,
+        smart_encoding: bool,
+        guard: GuardDecision | None,
+    ) -> guarding.Preview:
+        """Work out a send offline (`Client.preview`); the guard asked by the caller."""
+        number = phone.parse(to, region=self._region, policy=self._number_policy)
+        text = checks.body_text(body)
+        smart = checks.option_flag("smart_encoding", smart_encoding)
+        info = encoding.analyze(text, smart_encoding=smart)
+        chosen = self._sender if sender is None else sender_id(sender)
+        wait: float | None = 0.0
+        if self._limiter is not None:
+            peek = getattr(self._limiter, "peek", None)
+            wait = None
+            if peek is not None:
+                key = self._limiter.limit.key(
+                    provider=provider.name,
+                    account=provider.rate_limit_key,
+                    sender=chosen,
+                )
+                wait = float(peek(key, self._limiter.limit.cost_of(info.segment_count)))
+        return guarding.Preview(
+            to=number.e164,
+            number=number,
+            sender=chosen,
+            analysis=info,
+            cost_units=info.segment_count,
+            max_segments=self._max_segments,
+            guard=guard,
+            rate_limit_wait=wait,
+        )
+
+    def _normalize(self, number: str) -> str:
+        return phone.to_e164(number, region=self._region, policy=self._number_policy)
+
     def _batch_plan(
         self,
         provider: Provider,
@@ -194,8 +241,13 @@ class ClientCore:
         send_at: dt.datetime | None,
         smart_encoding: bool,
         options: Mapping[str, Any] | None,
+        refused: Mapping[str, SmsKitError] | None = None,
     ) -> BatchPlan:
-        """Check a batch and cut it into requests the provider accepts."""
+        """Check a batch and cut it into requests the provider accepts.
+
+        ``refused`` gives recipients (as given) that the guard refused: each
+        gets its refusal as its result, like a number that cannot be read.
+        """
         if not isinstance(provider, SupportsBatch):
             raise unsupported(provider, "batch")
         given = recipients_of(to)
@@ -218,9 +270,9 @@ class ClientCore:
         checks.body_text(body)
         return BatchPlan(
             given,
-            normalize=lambda number: phone.to_e164(
-                number, region=self._region, policy=self._number_policy
-            ),
+            normalize=self._normalize
+            if not refused
+            else functools.partial(_unless_refused, self._normalize, refused),
             template=template,
             max_size=provider.max_batch_size,
         )
@@ -384,3 +436,12 @@ class ClientCore:
             hooks=self._hooks,
             redact=self._redact,
         )
+
+
+def _unless_refused(
+    normalize: Callable[[str], str], refused: Mapping[str, SmsKitError], number: str
+) -> str:
+    """``normalize(number)``, or the guard's refusal of ``number`` raised."""
+    if number in refused:
+        raise refused[number]
+    return normalize(number)

@@ -23,7 +23,6 @@ import datetime as dt
 from typing import Literal
 
 from smskit._exceptions import InvalidInput, SmsKitError
-from smskit._redact import mask_phone
 
 __all__ = [
     "FrequencyCapReached",
@@ -57,6 +56,17 @@ def _duration(span: dt.timedelta) -> str:
         if not rest and count:
             return f"{count} {name}{'s' if count != 1 else ''}"
     return f"{span.total_seconds():g} seconds"
+
+
+def mask_phone(number: str) -> str:
+    """The masked number for an error's text.
+
+    Imported late: the package face imports the errors eagerly, and the
+    masking module brings httpx.
+    """
+    from smskit._redact import mask_phone as mask  # noqa: PLC0415
+
+    return mask(number)
 
 
 def _when(moment: dt.datetime) -> str:

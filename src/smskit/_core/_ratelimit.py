@@ -196,6 +196,14 @@ class LocalLimiter:
         """Same as `reserve`: the arithmetic is quick and never waits."""
         return self.reserve(key, cost)
 
+    def peek(self, key: str, cost: float) -> float:
+        """Seconds `reserve` would make a send of ``cost`` wait now; takes nothing."""
+        with self._lock:
+            now = self._clock()
+            tat = self._tats.get(key, now)
+        wait = (tat if tat > now else now) + cost / self._rate - self._window - now
+        return wait if wait > 0 else 0.0
+
     def pause(self, key: str, seconds: float) -> None:
         """Empty bucket ``key`` until ``seconds`` from now."""
         with self._lock:
