@@ -6,6 +6,7 @@ the two share their checks and flows.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -15,6 +16,7 @@ import httpx
 from smskit import _bulk as bulk
 from smskit import _checks as checks
 from smskit import _guard_wiring as guarding
+from smskit import _resolve as resolving
 from smskit import encoding, phone
 from smskit._batch import recipients_of
 from smskit._bulk import AsyncBulkSend
@@ -23,7 +25,7 @@ from smskit._client_core import ClientCore
 from smskit._client_support import Pager, in_process_transport, transport_options
 from smskit._config import captured_by, is_testing
 from smskit._core._async import run_async
-from smskit._exceptions import ConfigurationError, SmsKitError
+from smskit._exceptions import ConfigurationError, DeliveryUnknown, SmsKitError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from smskit._guard_errors import MessageKind
     from smskit._guard_wiring import Preview
     from smskit._models import Balance, Message
-    from smskit.providers._protocol import BatchResult, Provider
+    from smskit.providers._protocol import BatchResult, OutgoingMessage, Provider
 
 __all__ = ["AsyncClient"]
 
@@ -125,6 +127,7 @@ class AsyncClient(ClientCore):
         smart_encoding: bool = False,
         options: Mapping[str, Any] | None = None,
         kind: MessageKind | None = None,
+        resolve_unknown: bool = False,
     ) -> Message:
         """Send one SMS; see `Client.send`."""
         self._check_open()
@@ -144,7 +147,9 @@ class AsyncClient(ClientCore):
         )
         reservation = await guarding.aadmit(self._guard, outgoing.to, kind)
         try:
-            return await self._run(self._send_flow(provider, outgoing))
+            return await self._send_message(
+                provider, outgoing, resolve_unknown=resolve_unknown
+            )
         except BaseException as error:
             await guarding.asettle(self._guard, reservation, error)
             raise
@@ -200,6 +205,7 @@ class AsyncClient(ClientCore):
         *,
         concurrency: int = bulk.DEFAULT_CONCURRENCY,
         on_progress: Callable[[BulkProgress], object] | None = None,
+        resolve_unknown: bool = False,
     ) -> AsyncBulkSend:
         """Send many messages concurrently; see `Client.send_many`.
 
@@ -216,16 +222,87 @@ class AsyncClient(ClientCore):
             ArgumentTypeError: ``messages`` is not an iterable of messages.
             OptionTypeError: ``concurrency`` or ``on_progress`` is invalid.
             ClientClosed: The client was closed.
+            NotSupported: ``resolve_unknown`` was asked for and the provider's
+                records cannot be searched.
         """
         self._check_open()
         bulk.check_messages(messages, asynchronous=True)
+        provider = self._active_provider()
+        resolving_on = checks.option_flag("resolve_unknown", resolve_unknown)
+        if resolving_on:
+            self._searchable(provider)
         return AsyncBulkSend(
             messages,
-            group_size=bulk.group_size_of(self._active_provider()),
-            send=self.send,
+            group_size=bulk.group_size_of(provider),
+            send=functools.partial(self.send, resolve_unknown=True)
+            if resolving_on
+            else self.send,
             send_batch=self.send_batch,
             concurrency=bulk.check_concurrency(concurrency),
             on_progress=bulk.check_progress(on_progress),
+            recover=self._recover if resolving_on else None,
+        )
+
+    async def resolve(
+        self,
+        error: DeliveryUnknown,
+        *,
+        to: str | None = None,
+        settle: float | None = None,
+    ) -> Message | None:
+        """Find out whether a send in doubt was accepted; see `Client.resolve`."""
+        self._check_open()
+        listing, search = self._plan_resolve(error, to, settle)
+        wait, searched_at = self._search_start(listing, search)
+        if wait > 0:
+            await (_no_async_sleep if is_testing() else anyio.sleep)(wait)
+        pager = Pager()
+        listed: list[Message] = []
+        try:
+            while not pager.done and len(listed) <= resolving.MAX_SEARCHED:
+                flow = self._page_flow(listing, search.query, pager.cursor)
+                listed.extend(pager.advance(await self._run(flow)))
+        except SmsKitError as failure:
+            raise self._search_failed(search, failure) from failure
+        return self._verdict(
+            search, listed, complete=pager.done, searched_at=searched_at
+        )
+
+    async def _send_message(
+        self,
+        provider: Provider,
+        outgoing: OutgoingMessage,
+        *,
+        resolve_unknown: bool,
+        earlier: DeliveryUnknown | None = None,
+    ) -> Message:
+        """Send; with ``resolve_unknown``, settle a doubt from the records."""
+        if not checks.option_flag("resolve_unknown", resolve_unknown):
+            return await self._run(self._send_flow(provider, outgoing))
+        self._searchable(provider)
+        for _ in range(resolving.MAX_RESENDS + 1):
+            try:
+                return await self._run(self._send_flow(provider, outgoing))
+            except DeliveryUnknown as unknown:
+                resolving.widen(unknown, earlier)
+                earlier = unknown
+            found = await self.resolve(earlier, to=outgoing.to)
+            if found is not None:
+                return found
+        assert earlier is not None  # noqa: S101 -- the loop ran at least once
+        raise self._never_accepted(earlier, resolving.MAX_RESENDS + 1)
+
+    async def _recover(
+        self, arguments: Mapping[str, Any], error: DeliveryUnknown
+    ) -> Message:
+        """One recipient of a batch in doubt: resolve it, send again if not sent."""
+        found = await self.resolve(error, to=arguments["to"])
+        if found is not None:
+            return found
+        provider = self._active_provider()
+        outgoing = self._outgoing_of(provider, arguments)
+        return await self._send_message(
+            provider, outgoing, resolve_unknown=True, earlier=error
         )
 
     async def preview(

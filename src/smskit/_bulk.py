@@ -30,7 +30,12 @@ import anyio
 import anyio.abc
 import attrs
 
-from smskit._exceptions import ArgumentTypeError, OptionTypeError, SmsKitError
+from smskit._exceptions import (
+    ArgumentTypeError,
+    DeliveryUnknown,
+    OptionTypeError,
+    SmsKitError,
+)
 from smskit._models import Message
 from smskit.providers._protocol import SupportsBatch
 
@@ -315,6 +320,28 @@ def _single_result(item: _Item, outcome: Message | BaseException) -> BulkResult:
     )
 
 
+Recover = Callable[[Mapping[str, Any], DeliveryUnknown], Message]
+"""Settles one recipient of a batch in doubt (``resolve_unknown=True``)."""
+
+AsyncRecover = Callable[[Mapping[str, Any], DeliveryUnknown], Awaitable[Message]]
+
+
+def _in_doubt(results: list[BulkResult]) -> list[tuple[int, DeliveryUnknown]]:
+    """The positions of a group's results in doubt, with their errors."""
+    return [
+        (position, result.error)
+        for position, result in enumerate(results)
+        if isinstance(result.error, DeliveryUnknown)
+    ]
+
+
+def _settled(result: BulkResult, outcome: Message | BaseException) -> BulkResult:
+    """A result in doubt, once resolved: the message, or the error now."""
+    if isinstance(outcome, Message):
+        return attrs.evolve(result, message=outcome, error=None)
+    return attrs.evolve(result, error=_failure(outcome))
+
+
 def _group_results(
     group: Group, outcome: tuple[BatchResult, ...] | BaseException
 ) -> list[BulkResult]:
@@ -407,11 +434,13 @@ def run_threads(
     send_batch: Callable[..., tuple[BatchResult, ...]],
     concurrency: int,
     on_progress: Callable[[BulkProgress], object] | None,
+    recover: Recover | None = None,
 ) -> Iterator[BulkResult]:
     """Run ``jobs`` on ``concurrency`` threads; yield results as they finish.
 
     Leaving the loop early stops taking inputs; the sends already in flight
-    finish (their results reach ``on_progress`` only).
+    finish (their results reach ``on_progress`` only). With ``recover``, each
+    recipient of a batch in doubt is settled by it before its result counts.
     """
     counter = _Counter(on_progress)
 
@@ -427,7 +456,15 @@ def run_threads(
             outcome = send_batch(to=tos, **job.arguments)
         except Exception as error:
             outcome = error
-        return [counter.count(result) for result in _group_results(job, outcome)]
+        results = _group_results(job, outcome)
+        if recover is not None:
+            for position, unknown in _in_doubt(results):
+                try:
+                    settled: Any = recover(job.items[position].arguments, unknown)
+                except Exception as error:
+                    settled = error
+                results[position] = _settled(results[position], settled)
+        return [counter.count(result) for result in results]
 
     pool = concurrent.futures.ThreadPoolExecutor(
         max_workers=concurrency, thread_name_prefix="smskit-send-many"
@@ -479,7 +516,9 @@ class AsyncBulkSend:
         send_batch: Callable[..., Awaitable[tuple[BatchResult, ...]]],
         concurrency: int,
         on_progress: Callable[[BulkProgress], object] | None,
+        recover: AsyncRecover | None = None,
     ) -> None:
+        self._recover = recover
         self._messages = messages
         self._group_size = group_size
         self._send = send
@@ -584,7 +623,16 @@ class AsyncBulkSend:
             outcome = await self._send_batch(to=tos, **job.arguments)
         except Exception as error:
             outcome = error
-        return _group_results(job, outcome)
+        results = _group_results(job, outcome)
+        if self._recover is not None:
+            for position, unknown in _in_doubt(results):
+                arguments = job.items[position].arguments
+                try:
+                    settled: Any = await self._recover(arguments, unknown)
+                except Exception as error:
+                    settled = error
+                results[position] = _settled(results[position], settled)
+        return results
 
     @staticmethod
     async def _deliver(

@@ -7,6 +7,7 @@ I/O; each class only adds how to run a flow and how to close its HTTP client.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,13 +16,14 @@ import httpx
 from smskit import _bulk as bulk
 from smskit import _checks as checks
 from smskit import _guard_wiring as guarding
+from smskit import _resolve as resolving
 from smskit import encoding, phone
 from smskit._batch import recipients_of
 from smskit._client_core import ClientCore
 from smskit._client_support import Pager, in_process_transport, transport_options
 from smskit._config import captured_by, is_testing
 from smskit._core._sync import run_sync
-from smskit._exceptions import SmsKitError
+from smskit._exceptions import DeliveryUnknown, SmsKitError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
     from smskit._guard_errors import MessageKind
     from smskit._guard_wiring import Preview
     from smskit._models import Balance, Message
-    from smskit.providers._protocol import BatchResult, Provider
+    from smskit.providers._protocol import BatchResult, OutgoingMessage, Provider
 
 __all__ = ["DEFAULT_LIMITS", "DEFAULT_NUMBER_POLICY", "DEFAULT_TIMEOUT", "Client"]
 
@@ -147,6 +149,7 @@ class Client(ClientCore):
         smart_encoding: bool = False,
         options: Mapping[str, Any] | None = None,
         kind: MessageKind | None = None,
+        resolve_unknown: bool = False,
     ) -> Message:
         """Send one SMS.
 
@@ -164,6 +167,11 @@ class Client(ClientCore):
                 the returned message's body is the text that was sent.
             options: Provider-specific parameters, passed through verbatim
                 (see each provider's guide).
+            resolve_unknown: When the outcome is in doubt, search the
+                provider's records (`resolve`): return the message if it was
+                accepted, send it again if it provably was not (at most twice
+                more), and raise `DeliveryUnknown` only if the search cannot
+                tell.
             kind: ``"transactional"`` or ``"marketing"``, for the client's
                 `Guard` (its ``default_kind`` when omitted); quiet hours hold
                 back marketing messages only.
@@ -183,7 +191,10 @@ class Client(ClientCore):
             NotSupported: ``send_at`` was given and the provider cannot schedule.
             ClientClosed: The client was closed.
             LimiterUnavailable: The shared rate limiter could not be asked.
-            DeliveryUnknown: The provider may or may not have accepted it.
+            DeliveryUnknown: The provider may or may not have accepted it
+                (with ``resolve_unknown``: and a search could not tell).
+            NotSupported: ``resolve_unknown`` was asked for and the provider's
+                records cannot be searched (Vonage); nothing was sent.
             ProviderError: The provider refused it.
             Refused: The client's `Guard` refused it (`RecipientOptedOut`,
                 `QuietHoursRefusal`, `FrequencyCapReached`); nothing was sent.
@@ -206,7 +217,9 @@ class Client(ClientCore):
         )
         reservation = guarding.admit(self._guard, outgoing.to, kind)
         try:
-            return self._run(self._send_flow(provider, outgoing))
+            return self._send_message(
+                provider, outgoing, resolve_unknown=resolve_unknown
+            )
         except BaseException as error:
             guarding.settle(self._guard, reservation, error)
             raise
@@ -276,6 +289,7 @@ class Client(ClientCore):
         *,
         concurrency: int = bulk.DEFAULT_CONCURRENCY,
         on_progress: Callable[[BulkProgress], object] | None = None,
+        resolve_unknown: bool = False,
     ) -> Iterator[BulkResult]:
         """Send many messages; yield one `BulkResult` per input as each is known.
 
@@ -297,6 +311,9 @@ class Client(ClientCore):
             concurrency: Sends in flight at once.
             on_progress: Called with a `BulkProgress` after each result (from
                 the sending threads); an exception it raises is logged.
+            resolve_unknown: Resolve each send in doubt as `send` does, so
+                an input's result is `DeliveryUnknown` only when the
+                provider's records cannot tell.
 
         Returns:
             An iterator of results. Leaving it early stops taking inputs;
@@ -306,18 +323,117 @@ class Client(ClientCore):
             ArgumentTypeError: ``messages`` is not an iterable of messages.
             OptionTypeError: ``concurrency`` or ``on_progress`` is invalid.
             ClientClosed: The client was closed.
+            NotSupported: ``resolve_unknown`` was asked for and the provider's
+                records cannot be searched.
         """
         self._check_open()
         bulk.check_messages(messages)
         concurrency = bulk.check_concurrency(concurrency)
         on_progress = bulk.check_progress(on_progress)
-        group_size = bulk.group_size_of(self._active_provider())
+        provider = self._active_provider()
+        resolving_on = checks.option_flag("resolve_unknown", resolve_unknown)
+        if resolving_on:
+            self._searchable(provider)
         return bulk.run_threads(
-            bulk.plan(messages, group_size=group_size),
-            send=self.send,
+            bulk.plan(messages, group_size=bulk.group_size_of(provider)),
+            send=functools.partial(self.send, resolve_unknown=True)
+            if resolving_on
+            else self.send,
             send_batch=self.send_batch,
             concurrency=concurrency,
             on_progress=on_progress,
+            recover=self._recover if resolving_on else None,
+        )
+
+    def resolve(
+        self,
+        error: DeliveryUnknown,
+        *,
+        to: str | None = None,
+        settle: float | None = None,
+    ) -> Message | None:
+        """Find out whether a send in doubt was accepted, from the provider's records.
+
+        The provider's message list is searched for the message: by its
+        ``client_ref`` where the provider echoes it (the sandbox), else by
+        recipient, sender, text and the time of the attempts (Twilio; Plivo
+        lists no text, so there recipient, sender and time). Nothing is sent.
+
+        Args:
+            error: The `DeliveryUnknown` a send raised (or a `send_many` or
+                `send_batch` result carries).
+            to: For a batch's error, the recipient to resolve.
+            settle: Seconds after the last attempt before the search may
+                prove anything; the rest is waited here. 30 by default (0 for
+                the in-process sandbox); see the guide.
+
+        Returns:
+            The message as the provider holds it, if it was accepted; ``None``
+            if the provider's records prove it was not, so it can be sent
+            again safely.
+
+        Raises:
+            DeliveryUnknown: Still unknown; ``reason`` says why (several
+                matching messages, a search that failed or read too much).
+                The original error is its ``__cause__``.
+            NotSupported: The provider's records cannot be searched (Vonage
+                has no message list); raised before any request.
+            ArgumentTypeError: ``error`` is not a `DeliveryUnknown`.
+            InvalidMessage: ``to`` is missing for a batch's error or not one
+                of its recipients, the error is another provider's, or it
+                does not say when it was sent.
+            ClientClosed: The client was closed.
+        """
+        self._check_open()
+        listing, search = self._plan_resolve(error, to, settle)
+        wait, searched_at = self._search_start(listing, search)
+        if wait > 0:
+            (_no_sleep if is_testing() else time.sleep)(wait)
+        pager = Pager()
+        listed: list[Message] = []
+        try:
+            while not pager.done and len(listed) <= resolving.MAX_SEARCHED:
+                flow = self._page_flow(listing, search.query, pager.cursor)
+                listed.extend(pager.advance(self._run(flow)))
+        except SmsKitError as failure:
+            raise self._search_failed(search, failure) from failure
+        return self._verdict(
+            search, listed, complete=pager.done, searched_at=searched_at
+        )
+
+    def _send_message(
+        self,
+        provider: Provider,
+        outgoing: OutgoingMessage,
+        *,
+        resolve_unknown: bool,
+        earlier: DeliveryUnknown | None = None,
+    ) -> Message:
+        """Send; with ``resolve_unknown``, settle a doubt from the records."""
+        if not checks.option_flag("resolve_unknown", resolve_unknown):
+            return self._run(self._send_flow(provider, outgoing))
+        self._searchable(provider)
+        for _ in range(resolving.MAX_RESENDS + 1):
+            try:
+                return self._run(self._send_flow(provider, outgoing))
+            except DeliveryUnknown as unknown:
+                resolving.widen(unknown, earlier)
+                earlier = unknown
+            found = self.resolve(earlier, to=outgoing.to)
+            if found is not None:
+                return found
+        assert earlier is not None  # noqa: S101 -- the loop ran at least once
+        raise self._never_accepted(earlier, resolving.MAX_RESENDS + 1)
+
+    def _recover(self, arguments: Mapping[str, Any], error: DeliveryUnknown) -> Message:
+        """One recipient of a batch in doubt: resolve it, send again if not sent."""
+        found = self.resolve(error, to=arguments["to"])
+        if found is not None:
+            return found
+        provider = self._active_provider()
+        outgoing = self._outgoing_of(provider, arguments)
+        return self._send_message(
+            provider, outgoing, resolve_unknown=True, earlier=error
         )
 
     def preview(

@@ -7,6 +7,7 @@ it with its own executor.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import random
 import time
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from smskit import _checks as checks
 from smskit import _guard_wiring as guarding
+from smskit import _resolve as resolving
 from smskit import encoding, phone
 from smskit._batch import BatchPlan, recipients_of
 from smskit._client_support import (
@@ -35,9 +37,13 @@ from smskit._core._flow import NO_HOOKS, Effect, Operation, SendContext, call_fl
 from smskit._core._hooks import Hooks
 from smskit._core._policy import RetryPolicy
 from smskit._exceptions import (
+    ArgumentTypeError,
     ClientClosed,
     ConfigurationError,
+    DeliveryUnknown,
+    InvalidMessage,
     OptionTypeError,
+    ProviderUnavailable,
     SmsKitError,
 )
 from smskit.providers._protocol import (
@@ -47,10 +53,10 @@ from smskit.providers._protocol import (
     SupportsBalance,
     SupportsBatch,
     SupportsCancel,
+    SupportsList,
 )
 
 if TYPE_CHECKING:
-    import datetime as dt
     from collections.abc import Callable, Generator, Mapping, Sequence
 
     import httpx
@@ -310,7 +316,10 @@ class ClientCore:
             build=lambda: guarded(provider, build()),
             parse=lambda response: provider.parse_send(outgoing, response),
             send=SendContext(
-                to=outgoing.to, body=outgoing.body, client_ref=outgoing.client_ref
+                to=outgoing.to,
+                body=outgoing.body,
+                client_ref=outgoing.client_ref,
+                sender=outgoing.sender,
             ),
             limit_key=self._limit_key(provider, outgoing),
             cost=self._limit_cost(outgoing),
@@ -335,6 +344,7 @@ class ClientCore:
                 body=base.body,
                 client_ref=base.client_ref,
                 recipients=batch.recipients,
+                sender=base.sender,
             ),
             limit_key=self._limit_key(provider, base),
             # A batch costs what its messages would cost one by one.
@@ -377,6 +387,133 @@ class ClientCore:
         return self._simple_flow(
             provider, "balance", "read", provider.build_balance, provider.parse_balance
         )
+
+    # Resolving unknown outcomes -------------------------------------------------
+
+    def _searchable(self, provider: Provider) -> ListingProvider:
+        """The provider as a lister, or `NotSupported` before any I/O."""
+        if not isinstance(provider, SupportsList):
+            raise unsupported(provider, "resolve")
+        return ListingProvider(provider)
+
+    def _plan_resolve(
+        self, error: object, to: str | None, settle: float | None
+    ) -> tuple[ListingProvider, resolving.Search]:
+        """Check `resolve`'s arguments and plan the search of the records."""
+        if not isinstance(error, DeliveryUnknown):
+            kind = type(error).__name__
+            raise ArgumentTypeError(f"resolve takes a DeliveryUnknown, not {kind}")
+        provider = self._active_provider()
+        if error.provider != provider.name:
+            message = (
+                f"this DeliveryUnknown is from {error.provider}, but this client "
+                f"sends through {provider.name}"
+            )
+            raise InvalidMessage(message)
+        listing = self._searchable(provider)
+        recipient = None
+        if to is not None:
+            recipient = phone.to_e164(to, region=self._region, policy=None)
+        wait = self._settle_time(provider, settle)
+        return listing, resolving.plan_search(error, to=recipient, settle=wait)
+
+    @staticmethod
+    def _settle_time(provider: Provider, settle: float | None) -> dt.timedelta:
+        if settle is not None:
+            seconds = checks.number("settle", settle, minimum=0, inclusive=True)
+            return dt.timedelta(seconds=seconds)
+        if in_process_transport(provider) is not None:
+            return dt.timedelta(0)  # in-process records are complete at once
+        return resolving.DEFAULT_SETTLE
+
+    @staticmethod
+    def _records_clock(provider: Provider) -> Callable[[], dt.datetime]:
+        """The clock the provider stamps its records with, as far as smskit knows.
+
+        The in-process sandbox keeps its own time, which moves only when told
+        (``Sandbox.advance``); a search of its records must use it. Every
+        other provider is taken to keep UTC.
+        """
+        if in_process_transport(provider) is not None and isinstance(
+            getattr(provider, "now", None), dt.datetime
+        ):
+            return lambda: getattr(provider, "now")  # noqa: B009 -- read each time
+        return lambda: dt.datetime.now(dt.timezone.utc)
+
+    def _search_start(
+        self, listing: ListingProvider, search: resolving.Search
+    ) -> tuple[float, dt.datetime]:
+        """Seconds to wait before the search, and when it then starts.
+
+        The client waits with its own sleep (skipped in testing mode, where
+        every wait is taken as done), so the search starts once that time is
+        over.
+        """
+        now = self._records_clock(listing.provider)()
+        wait = (search.ready_at - now).total_seconds()
+        return max(wait, 0.0), max(now, search.ready_at)
+
+    @staticmethod
+    def _verdict(
+        search: resolving.Search,
+        listed: Sequence[Message],
+        *,
+        complete: bool,
+        searched_at: dt.datetime,
+    ) -> Message | None:
+        """The accepted message, ``None`` if not accepted, or `DeliveryUnknown`."""
+        resolution = resolving.judge(
+            search, listed, searched_at=searched_at, complete=complete
+        )
+        if resolution.outcome == "accepted":
+            return resolution.message
+        if resolution.outcome == "not_accepted":
+            return None
+        question = search.question
+        raise resolving.still_unknown(question, resolution.reason) from question
+
+    @staticmethod
+    def _search_failed(
+        search: resolving.Search, error: BaseException
+    ) -> DeliveryUnknown:
+        reason = f"the search of the provider's records failed ({type(error).__name__})"
+        unknown = resolving.still_unknown(search.question, reason)
+        unknown.__cause__ = search.question
+        return unknown
+
+    @staticmethod
+    def _never_accepted(question: DeliveryUnknown, sends: int) -> ProviderUnavailable:
+        """The error once every send was in doubt and proven not accepted."""
+        message = (
+            f"{question.provider} did not accept the message: {sends} sends each "
+            "failed in doubt, and a search of its records proved each time that "
+            "it was not accepted; nothing was sent"
+        )
+        error = ProviderUnavailable(
+            message,
+            provider=question.provider,
+            http_status=question.http_status,
+            retryable=True,
+        )
+        error.__cause__ = question
+        return error
+
+    def _outgoing_of(
+        self, provider: Provider, arguments: Mapping[str, Any]
+    ) -> OutgoingMessage:
+        """The `OutgoingMessage` of one `send_many` input's arguments."""
+        fields: dict[str, Any] = {
+            "sender": None,
+            "client_ref": None,
+            "status_callback": None,
+            "validity": None,
+            "send_at": None,
+            "smart_encoding": False,
+            "options": None,
+        }
+        fields.update(arguments)
+        fields.pop("kind", None)  # the guard's question, asked by send_batch already
+        return self._outgoing(provider, **fields)
 
     def _list_provider(self) -> ListingProvider:
         return ListingProvider(self._active_provider())
@@ -428,6 +565,10 @@ class ClientCore:
         return self._limiter.limit.cost_of(outgoing.segments)
 
     def _flow(self, operation: Operation[T]) -> Generator[Command, Outcome, T]:
+        # A send in doubt is stamped with the time on the provider's clock.
+        wall_clock = None
+        if operation.send is not None:
+            wall_clock = self._records_clock(self._active_provider())
         return call_flow(
             operation,
             policy=self._retry,
@@ -435,6 +576,7 @@ class ClientCore:
             rng=self._rng,
             hooks=self._hooks,
             redact=self._redact,
+            wall_clock=wall_clock,
         )
 
 
