@@ -9,6 +9,7 @@ SmsKitError
 │   │   ├── ArgumentTypeError (+ TypeError)  an argument of the wrong type
 │   │   └── UnknownStatus            .value: not one of smskit's statuses
 │   ├── MessageTooLong               .segments .max_segments
+│   ├── Refused                      the compliance guard said no (smskit._guard_errors)
 │   └── ConfigurationError           missing/invalid credentials or options
 │       └── OptionTypeError (+ TypeError)    an option of the wrong type
 ├── ClientClosed (+ RuntimeError)    the client was closed; nothing was sent
