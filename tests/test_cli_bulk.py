@@ -274,6 +274,7 @@ def test_without_resolve_rows_in_doubt_stay_unknown(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     smskit_sandbox: smskit.providers.Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     source = write_input(tmp_path / "in.csv", 3, {})
     assert 0 == bulk(capsys, source)[0]
@@ -281,8 +282,8 @@ def test_without_resolve_rows_in_doubt_stay_unknown(
     unfinish(journal, {2})
     with journal.open("ab") as stream:
         stream.write(b'{"done":3,"row"')  # a record torn by a crash
-    if hasattr(smskit.Client, "resolve"):
-        pytest.skip("the client resolves now; see the test above")
+    # A client that cannot search the provider's records (the stand-in's path).
+    monkeypatch.delattr(smskit.Client, "resolve", raising=False)
     status, _, _ = bulk(capsys, source)
     assert 1 == status
     results = read_results(tmp_path / "in.results.csv")

@@ -235,12 +235,17 @@ class _Run:
             to = phone.to_e164(item.to, self.args.region)
         except InvalidInput:
             return None, None  # the client refuses it before any request
+        # What the provider's records are searched by: number, reference,
+        # sender, text and when the send began.
         question = DeliveryUnknown(
             "send-bulk stopped while this row was being sent",
             provider=self.client.provider.name,
             to=to,
             client_ref=client_ref,
             attempts=1,
+            sender=item.sender or self.args.sender,
+            body=item.body,
+            first_attempt_at=self.journal.started_at.get(item.row),
         )
         try:
             return resolve(self.client, question), None

@@ -19,6 +19,7 @@ is dropped on reading.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import sys
@@ -95,6 +96,7 @@ class Journal:
         self._fd = fd
         self.done: dict[int, ResultRow] = {}
         self.started: dict[int, str] = {}
+        self.started_at: dict[int, dt.datetime] = {}
 
     @classmethod
     def open(cls, path: Path, *, digest: str, rows: int) -> Journal:
@@ -158,6 +160,10 @@ class Journal:
     def _replay(self, entry: dict[str, Any]) -> None:
         if isinstance(entry.get("started"), int):
             self.started[entry["started"]] = str(entry.get("client_ref", ""))
+            with contextlib.suppress(TypeError, ValueError):  # a time is a bonus
+                self.started_at[entry["started"]] = dt.datetime.fromisoformat(
+                    entry["at"]
+                )
         elif isinstance(entry.get("done"), int):
             result = ResultRow.from_json(entry)
             self.done[result.row] = result
@@ -172,8 +178,11 @@ class Journal:
 
     def start(self, row: int, client_ref: str) -> None:
         """Record, durably, that ``row`` is about to be sent."""
-        self._append({"started": row, "client_ref": client_ref}, sync=True)
+        now = dt.datetime.now(dt.timezone.utc)
+        entry = {"started": row, "client_ref": client_ref, "at": now.isoformat()}
+        self._append(entry, sync=True)
         self.started[row] = client_ref
+        self.started_at[row] = now
 
     def finish(self, result: ResultRow) -> None:
         """Record the outcome of a row."""
