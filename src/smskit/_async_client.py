@@ -263,7 +263,8 @@ class AsyncClient(ClientCore):
                 flow = self._page_flow(listing, search.query, pager.cursor)
                 listed.extend(pager.advance(await self._run(flow)))
         except SmsKitError as failure:
-            raise self._search_failed(search, failure) from failure
+            # The search's own error stays on __context__.
+            raise self._search_failed(search, failure) from search.question
         return self._verdict(
             search, listed, complete=pager.done, searched_at=searched_at
         )

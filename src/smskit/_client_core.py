@@ -477,9 +477,7 @@ class ClientCore:
         search: resolving.Search, error: BaseException
     ) -> DeliveryUnknown:
         reason = f"the search of the provider's records failed ({type(error).__name__})"
-        unknown = resolving.still_unknown(search.question, reason)
-        unknown.__cause__ = search.question
-        return unknown
+        return resolving.still_unknown(search.question, reason)
 
     @staticmethod
     def _never_accepted(question: DeliveryUnknown, sends: int) -> ProviderUnavailable:

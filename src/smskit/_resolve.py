@@ -254,7 +254,7 @@ def judge(
             outcome="accepted",
             reason="the provider's records hold it",
             message=matches[0],
-            evidence=_evidence(search),
+            evidence=_evidence(search, matches[0]),
         )
     if not complete:
         reason = (
@@ -275,11 +275,10 @@ def judge(
     )
 
 
-def _evidence(search: Search) -> Evidence:
-    question = search.question
-    if question.client_ref is not None and search.traits.echoes_client_ref:
+def _evidence(search: Search, match: Message) -> Evidence:
+    if search.question.client_ref is not None and search.traits.echoes_client_ref:
         return "client_ref"
-    return "content" if question.body is not None else "recipient"
+    return "recipient" if match.body is None else "content"
 
 
 def _is_candidate(search: Search, message: Message) -> bool:
