@@ -55,6 +55,7 @@ from smskit.providers._protocol import (
     SupportsCancel,
     SupportsList,
 )
+from smskit.providers._routing import SupportsRouting
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator, Mapping, Sequence
@@ -308,23 +309,45 @@ class ClientCore:
     def _send_flow(
         self, provider: Provider, outgoing: OutgoingMessage
     ) -> Generator[Command, Outcome, Message]:
-        build = prebuilt(lambda: provider.build_send(outgoing))
-        operation = Operation(
-            provider=provider.name,
+        legs = (
+            provider.send_legs(outgoing)
+            if isinstance(provider, SupportsRouting)
+            else (provider,)
+        )
+        return self._flow(self._send_operation(provider, legs, outgoing))
+
+    def _send_operation(
+        self,
+        provider: Provider,
+        legs: tuple[Provider, ...],
+        outgoing: OutgoingMessage,
+    ) -> Operation[Message]:
+        """The send through ``legs[0]``, falling back to the other legs in order.
+
+        ``provider`` is the client's own (a `Failover`'s legs are its
+        members); it decides whether real sends are blocked. Each leg draws
+        from its own rate limit.
+        """
+        leg, rest = legs[0], legs[1:]
+        build = prebuilt(lambda: leg.build_send(outgoing))
+        return Operation(
+            provider=leg.name,
             name="send",
             effect="send",
             build=lambda: guarded(provider, build()),
-            parse=lambda response: provider.parse_send(outgoing, response),
+            parse=lambda response: leg.parse_send(outgoing, response),
             send=SendContext(
                 to=outgoing.to,
                 body=outgoing.body,
                 client_ref=outgoing.client_ref,
                 sender=outgoing.sender,
             ),
-            limit_key=self._limit_key(provider, outgoing),
+            limit_key=self._limit_key(leg, outgoing),
             cost=self._limit_cost(outgoing),
+            fallback=(lambda: self._send_operation(provider, rest, outgoing))
+            if rest
+            else None,
         )
-        return self._flow(operation)
 
     def _batch_flow(
         self, provider: Provider, batch: OutgoingBatch

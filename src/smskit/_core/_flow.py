@@ -31,8 +31,10 @@ from smskit._core._operation import (
 )
 from smskit._core._policy import RetryPolicy
 from smskit._exceptions import (
+    AuthenticationError,
     ConnectError,
     DeliveryUnknown,
+    InsufficientFunds,
     LimiterUnavailable,
     ProviderError,
     ProviderUnavailable,
@@ -137,6 +139,10 @@ def call_flow(
                 and clock() + delay - started > policy.deadline
             )
             if delay is None or past_deadline or attempt >= policy.max_attempts:
+                successor = _successor(operation, error, attempt, ambiguous=ambiguous)
+                if successor is not None:
+                    operation, attempt = successor, 0
+                    continue
                 final = _final_error(
                     error, operation, attempt, ambiguous=ambiguous, window=window
                 )
@@ -334,6 +340,66 @@ def _is_ambiguous(error: SmsKitError, operation: Operation[T]) -> bool:
         return not isinstance(error.__cause__, _NOT_SENT)
     # A provider that knows a 5xx was not processed marks it retryable.
     return isinstance(error, ProviderUnavailable) and not error.retryable
+
+
+def _proves_not_accepted(error: SmsKitError) -> bool:
+    """Whether ``error`` proves the provider did not take the request at all.
+
+    Refused credentials or an empty account, no connection, a 5xx the
+    provider documents as not processed, or throttling: another provider may
+    be asked instead. A refused message (bad number, opted out) is not on
+    the list: another provider would refuse it too.
+    """
+    if isinstance(error, (AuthenticationError, InsufficientFunds, RateLimited)):
+        return True
+    if isinstance(error, TransportError):
+        return isinstance(error.__cause__, _NOT_SENT)
+    return isinstance(error, ProviderUnavailable) and error.retryable
+
+
+def _successor(
+    operation: Operation[T], error: SmsKitError, attempt: int, *, ambiguous: bool
+) -> Operation[T] | None:
+    """The operation to turn to once ``operation`` gave up, or ``None``.
+
+    Never after an attempt that may have reached the provider: a send moved
+    elsewhere then could deliver the same SMS twice.
+    """
+    if operation.fallback is None or ambiguous or not _proves_not_accepted(error):
+        return None
+    try:
+        successor = operation.fallback()
+    except SmsKitError as refusal:
+        # The next provider cannot take this message (an option it lacks):
+        # the caller hears why the first one failed, which is the news.
+        logger.info(
+            "%s %s: no failover (%s)",
+            operation.provider,
+            operation.name,
+            type(refusal).__name__,
+            extra={
+                "smskit_event": "failover_refused",
+                "smskit_error": type(refusal).__name__,
+            },
+        )
+        return None
+    logger.info(
+        "%s %s failed after %d attempt(s) (%s); trying %s",
+        operation.provider,
+        operation.name,
+        attempt,
+        type(error).__name__,
+        successor.provider,
+        extra={
+            "smskit_event": "failover",
+            "smskit_provider": operation.provider,
+            "smskit_operation": operation.name,
+            "smskit_attempt": attempt,
+            "smskit_error": type(error).__name__,
+            "smskit_next_provider": successor.provider,
+        },
+    )
+    return successor
 
 
 def _retry_delay(

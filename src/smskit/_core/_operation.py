@@ -109,6 +109,10 @@ class Operation(Generic[T]):
         send: What a send is about (its recipient, body and reference).
         limit_key: The rate-limit bucket to draw from, or ``None``.
         cost: Tokens one attempt takes from that bucket.
+        fallback: Makes the same call somewhere else (the next member of a
+            `Failover`), or ``None``. The engine turns to it only when this
+            operation failed in a way that proves nothing was accepted, and
+            gives it a retry budget and rate limit of its own.
     """
 
     provider: str
@@ -119,6 +123,7 @@ class Operation(Generic[T]):
     send: SendContext | None = None
     limit_key: str | None = None
     cost: float = 1.0
+    fallback: Callable[[], Operation[T]] | None = None
 
     @property
     def to(self) -> str:

@@ -28,6 +28,7 @@ from smskit.providers._protocol import (
     WebhookRequest,
     capabilities,
 )
+from smskit.providers._routing import Failover, Router
 from smskit.providers.plivo import Plivo
 from smskit.providers.sandbox import Sandbox, SandboxFault
 from smskit.providers.twilio import Twilio
@@ -37,6 +38,7 @@ __all__ = [
     "BatchResult",
     "CAPABILITIES",
     "Capability",
+    "Failover",
     "InProcessProvider",
     "ListQuery",
     "OutgoingBatch",
@@ -44,6 +46,7 @@ __all__ = [
     "Page",
     "Plivo",
     "Provider",
+    "Router",
     "Sandbox",
     "SandboxFault",
     "SupportsBalance",
