@@ -11,7 +11,8 @@ asserts nothing:
   official SDK pointed at the server by its base URL, raw ``httpx.Client``;
   then, with ``--concurrency`` (50) senders on one event loop, smskit
   ``AsyncClient``, raw ``httpx.AsyncClient``, the official SDK's async client,
-  and smskit and raw httpx over the ``httpx-aiohttp`` transport;
+  smskit ``AsyncClient(transport="aiohttp")`` and raw httpx over the
+  ``httpx-aiohttp`` transport;
 - the ratios issue 13 sets as targets, next to the targets.
 
 By default it runs twice: against an instant server (the CPU cost of a send)

@@ -66,7 +66,7 @@ def test_errors_are_the_same_over_aiohttp(emulator: Emulator) -> None:
 
 
 def test_a_refused_connection_is_a_connect_error_over_aiohttp() -> None:
-    """Nothing listens on the port: httpx-aiohttp maps it to httpx.ConnectError."""
+    """Nothing listens on the port: the aiohttp bridge maps it to httpx.ConnectError."""
     provider = Twilio(
         account_sid="AC" + "1" * 32,
         auth_token="token",
