@@ -99,6 +99,7 @@ async def test_a_failover_behind_a_route_moves_on_within_that_route(
             ),
             "*": boxes["rest"],
         },
+        labels={"rest": boxes["rest"]},
     )
     client = make_client(router)
 
