@@ -270,7 +270,7 @@ def test_rows_in_doubt_are_resolved_not_resent(
     assert {number(2): 2, number(1): 1, number(3): 1, number(5): 1} == dict(by_to)
 
 
-def test_without_resolve_rows_in_doubt_stay_unknown(
+def test_rows_in_doubt_stay_unknown_where_records_cannot_be_searched(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     smskit_sandbox: smskit.providers.Sandbox,
@@ -282,13 +282,21 @@ def test_without_resolve_rows_in_doubt_stay_unknown(
     unfinish(journal, {2})
     with journal.open("ab") as stream:
         stream.write(b'{"done":3,"row"')  # a record torn by a crash
-    # A client that cannot search the provider's records (the stand-in's path).
-    monkeypatch.delattr(smskit.Client, "resolve", raising=False)
+
+    # A provider whose records cannot be searched (as Vonage's cannot).
+    def cannot_search(client: smskit.Client, error: object, **_: object) -> None:
+        raise smskit.NotSupported(
+            "the provider's records cannot be searched",
+            provider=client.provider.name,
+            operation="resolve",
+        )
+
+    monkeypatch.setattr(smskit.Client, "resolve", cannot_search)
     status, _, _ = bulk(capsys, source)
     assert 1 == status
     results = read_results(tmp_path / "in.results.csv")
     assert ["sent", "unknown", "sent"] == [r["outcome"] for r in results]
-    assert "cannot search the provider's records" in results[1]["error"]
+    assert "records cannot be searched" in results[1]["error"]
     assert 3 == len(smskit_sandbox.state.records())
 
 

@@ -46,7 +46,6 @@ from smskit._cli_output import (
     outcome_of,
 )
 from smskit._cli_progress import Counts, Progress, make_progress
-from smskit._cli_resolve import resolve
 from smskit._cli_send import add_provider_options, open_client
 from smskit._exceptions import DeliveryUnknown, InvalidInput, SmsKitError
 
@@ -248,7 +247,7 @@ class _Run:
             first_attempt_at=self.journal.started_at.get(item.row),
         )
         try:
-            return resolve(self.client, question), None
+            return self.client.resolve(question), None
         except SmsKitError as error:
             return None, DeliveryUnknown(
                 "send-bulk stopped while this row was being sent, and whether the "
