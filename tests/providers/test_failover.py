@@ -435,3 +435,40 @@ def test_repr_names_the_members_only() -> None:
     text = repr(Failover([twilio, Router({"*": vonage})], name="sms"))
     assert text == "<Failover sms: twilio, vonage>"
     assert "s" * 32 not in text
+
+
+def test_webhooks_are_verified_by_the_member_whose_signature_matches() -> None:
+    from urllib.parse import urlencode
+
+    from smskit.providers.twilio._signing import signature
+
+    url = "https://example.com/sms/status"
+    params = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered", "To": TO}
+    main = smskit.providers.Twilio(account_sid="AC" + "1" * 32, auth_token="a" * 32)
+    backup = smskit.providers.Twilio(account_sid="AC" + "2" * 32, auth_token="b" * 32)
+    vonage = smskit.providers.Vonage(api_key="key12345", api_secret="secret1234")
+    failover = Failover([main, backup, vonage], labels={"main": main, "backup": backup})
+    assert isinstance(failover, smskit.providers.SupportsWebhooks)
+
+    def signed(token: str) -> smskit.providers.WebhookRequest:
+        return smskit.providers.WebhookRequest(
+            method="POST",
+            url=url,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": signature(token, url, params),
+            },
+            body=urlencode(params).encode(),
+        )
+
+    now = dt.datetime.now(dt.timezone.utc)
+    failover.verify_webhook(signed("b" * 32), now=now)  # the backup's token
+    with pytest.raises(smskit.WebhookVerificationError, match=r"main: .*backup: "):
+        failover.verify_webhook(signed("c" * 32), now=now)
+
+    (event,) = failover.parse_webhook(signed("a" * 32))
+    assert isinstance(event, smskit.StatusEvent)
+    assert event.message_id == "main:SM" + "1" * 32
+    sent = smskit.Message(id=event.message_id, provider="twilio", to=TO, status="sent")
+    assert sent.apply(event).status is smskit.Status.DELIVERED
+    assert failover.webhook_reply((event,)) == main.webhook_reply((event,))
