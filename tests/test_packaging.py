@@ -87,4 +87,4 @@ def test_project_urls_and_readme(dist: Path) -> None:
 
 def test_developer_tool_pins_are_not_an_extra(dist: Path) -> None:
     extras = set(wheel_metadata(dist).get_all("Provides-Extra") or [])
-    assert {"aiohttp", "graphemes", "http2", "redis"} == extras
+    assert {"aiohttp", "cli", "graphemes", "http2", "redis"} == extras
