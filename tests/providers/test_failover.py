@@ -23,6 +23,11 @@ pytestmark = pytest.mark.anyio
 TO = "+14155552671"
 
 
+def fast_retry(**options: object) -> smskit.RetryPolicy:
+    """The default policy with millisecond backoffs, so a test waits little."""
+    return smskit.RetryPolicy(initial_backoff=0.001, max_backoff=0.002, **options)  # type: ignore[arg-type]
+
+
 class WrongKeySandbox(Sandbox):
     """A sandbox account whose credentials the sandbox refuses (HTTP 401)."""
 
@@ -78,7 +83,7 @@ async def test_a_member_that_took_nothing_hands_over(
 ) -> None:
     main, backup, failover = pair()
     main.inject(fault, times=None)
-    client = make_client(failover)
+    client = make_client(failover, retry=fast_retry())
 
     message = await client.send(to=TO, body="hi")
 
@@ -94,7 +99,7 @@ async def test_every_member_keeps_the_full_retry_policy(
 ) -> None:
     main, backup, failover = pair()
     main.inject("connect_error", times=2)  # the third attempt gets through
-    client = make_client(failover, retry=smskit.RetryPolicy(max_attempts=3))
+    client = make_client(failover, retry=fast_retry(max_attempts=3))
 
     message = await client.send(to=TO, body="hi")
 
@@ -106,7 +111,7 @@ async def test_every_member_keeps_the_full_retry_policy(
 
 async def test_refused_credentials_hand_over(make_client: MakeClient) -> None:
     main, backup, failover = pair(main=WrongKeySandbox(seed=1))
-    client = make_client(failover)
+    client = make_client(failover, retry=fast_retry())
 
     message = await client.send(to=TO, body="hi")
 
@@ -120,7 +125,7 @@ async def test_throttling_past_the_wait_ceiling_hands_over(
 ) -> None:
     main, backup, failover = pair()
     main.inject("rate_limited", times=None, retry_after=600)
-    client = make_client(failover, retry=smskit.RetryPolicy(max_retry_after=60))
+    client = make_client(failover, retry=fast_retry(max_retry_after=60))
 
     message = await client.send(to=TO, body="hi")
 
@@ -134,7 +139,7 @@ async def test_a_short_throttle_is_waited_out_at_the_same_member(
 ) -> None:
     main, backup, failover = pair()
     main.inject("rate_limited", times=1, retry_after=1)
-    client = make_client(failover)
+    client = make_client(failover, retry=fast_retry())
 
     message = await client.send(to=TO, body="hi")
 
@@ -149,7 +154,7 @@ async def test_a_send_that_may_be_out_never_moves_on(
 ) -> None:
     main, backup, failover = pair()
     main.inject(fault, times=None)
-    client = make_client(failover)
+    client = make_client(failover, retry=fast_retry())
 
     with pytest.raises(smskit.DeliveryUnknown) as caught:
         await client.send(to=TO, body="hi")
@@ -167,7 +172,7 @@ async def test_a_clean_failure_after_an_ambiguous_one_does_not_move_on(
     main, backup, failover = pair()
     main.inject("read_timeout", times=1)
     main.inject("connect_error", times=None)
-    client = make_client(failover, retry=smskit.RetryPolicy(retry_ambiguous_sends=True))
+    client = make_client(failover, retry=fast_retry(retry_ambiguous_sends=True))
 
     with pytest.raises(smskit.DeliveryUnknown):
         await client.send(to=TO, body="hi")
@@ -179,7 +184,7 @@ async def test_a_clean_failure_after_an_ambiguous_one_does_not_move_on(
 async def test_a_refused_message_is_not_sent_elsewhere(make_client: MakeClient) -> None:
     main, backup, failover = pair()
     main.receive(from_=TO, body="STOP")
-    client = make_client(failover)
+    client = make_client(failover, retry=fast_retry())
 
     with pytest.raises(smskit.OptedOut):
         await client.send(to=TO, body="hi")
@@ -193,7 +198,7 @@ async def test_when_every_member_is_down_the_last_error_is_raised(
 ) -> None:
     main, backup, failover = pair(main=WrongKeySandbox(seed=1))
     backup.inject("unavailable", times=None)
-    client = make_client(failover, retry=smskit.RetryPolicy(max_attempts=2))
+    client = make_client(failover, retry=fast_retry(max_attempts=2))
 
     with pytest.raises(smskit.ProviderUnavailable) as caught:
         await client.send(to=TO, body="hi")
@@ -210,7 +215,7 @@ async def test_three_members_are_tried_in_order(make_client: MakeClient) -> None
     failover = Failover(
         [first, second, third], labels={"a": first, "b": second, "c": third}
     )
-    client = make_client(failover)
+    client = make_client(failover, retry=fast_retry())
 
     message = await client.send(to=TO, body="hi")
 
@@ -226,7 +231,7 @@ async def test_each_member_draws_from_its_own_rate_limit(
     backup = OtherAccountSandbox(seed=2)
     failover = Failover([main, backup], labels={"main": main, "backup": backup})
     limiter = KeyRecordingLimiter(smskit.RateLimit(rate=1000))
-    client = make_client(failover, rate_limit=limiter)
+    client = make_client(failover, rate_limit=limiter, retry=fast_retry())
 
     await client.send(to=TO, body="hi")
 
@@ -239,7 +244,7 @@ async def test_fetch_and_cancel_reach_the_member_holding_the_message(
 ) -> None:
     main, backup, failover = pair()
     main.inject("connect_error", times=None)
-    client = make_client(failover)
+    client = make_client(failover, retry=fast_retry())
     later = backup.now + dt.timedelta(hours=1)
     message = await client.send(to=TO, body="later", send_at=later)
     main.state  # noqa: B018 -- the main sandbox stays untouched below
@@ -260,7 +265,7 @@ async def test_status_events_match_the_message_sent_through_the_group(
     make_client: MakeClient,
 ) -> None:
     main, _backup, failover = pair()
-    client = make_client(failover)
+    client = make_client(failover, retry=fast_retry())
     message = await client.send(to=TO, body="hi")
     main.advance()
 
@@ -297,7 +302,7 @@ async def test_list_messages_walks_every_member(make_client: MakeClient) -> None
 async def test_send_many_fails_over_message_by_message(make_client: MakeClient) -> None:
     main, backup, failover = pair()
     main.inject("connect_error", times=None, to="+14155550002")
-    client = make_client(failover)
+    client = make_client(failover, retry=fast_retry())
     inputs = [{"to": f"+141555500{n:02d}", "body": "hi"} for n in range(5)]
 
     results = await client.send_many(inputs)

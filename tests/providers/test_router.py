@@ -18,6 +18,11 @@ GB = "+447400123456"
 FR = "+33612345678"
 
 
+def fast_retry(**options: object) -> smskit.RetryPolicy:
+    """The default policy with millisecond backoffs, so a test waits little."""
+    return smskit.RetryPolicy(initial_backoff=0.001, max_backoff=0.002, **options)  # type: ignore[arg-type]
+
+
 def sandboxes(*labels: str) -> dict[str, Sandbox]:
     return {label: Sandbox(seed=n) for n, label in enumerate(labels, start=1)}
 
@@ -34,7 +39,7 @@ async def test_each_recipient_goes_to_its_country_route(
         {"US": boxes["us"], "GB": boxes["gb"], "*": boxes["rest"]},
         labels=dict(boxes),
     )
-    client = make_client(router)
+    client = make_client(router, retry=fast_retry())
 
     sent = {to: await client.send(to=to, body="hi") for to in (US, GB, FR)}
 
@@ -55,7 +60,7 @@ async def test_the_sender_kind_decides_before_the_country(
         senders={"alphanumeric": boxes["alpha"]},
         labels=dict(boxes),
     )
-    client = make_client(router)
+    client = make_client(router, retry=fast_retry())
 
     branded = await client.send(to=GB, body="hi", sender="ACME")
     numbered = await client.send(to=US, body="hi", sender="+15005550006")
@@ -76,7 +81,7 @@ async def test_an_unroutable_recipient_is_refused_before_any_request(
         {"US": boxes["us"], "GB": boxes["gb"]},
         labels=dict(boxes),
     )
-    client = make_client(router)
+    client = make_client(router, retry=fast_retry())
 
     with pytest.raises(smskit.NotSupported, match="no route for recipients in FR"):
         await client.send(to=FR, body="hi")
@@ -101,7 +106,7 @@ async def test_a_failover_behind_a_route_moves_on_within_that_route(
         },
         labels={"rest": boxes["rest"]},
     )
-    client = make_client(router)
+    client = make_client(router, retry=fast_retry())
 
     message = await client.send(to=US, body="hi")
     other = await client.send(to=GB, body="hi")
@@ -123,7 +128,7 @@ async def test_a_route_down_does_not_spill_into_another_route(
         {"US": boxes["us"], "*": boxes["rest"]},
         labels=dict(boxes),
     )
-    client = make_client(router, retry=smskit.RetryPolicy(max_attempts=2))
+    client = make_client(router, retry=fast_retry(max_attempts=2))
 
     with pytest.raises(smskit.ConnectError):
         await client.send(to=US, body="hi")
