@@ -197,7 +197,11 @@ def _mock_httpx() -> Iterator[Callable[[str], object]]:
 def run_mock(args: argparse.Namespace) -> None:
     """CPU per send over ``httpx.MockTransport``: client-side work only."""
     numbers = bench.recipients(args.recipients)
-    makers = {"smskit": _mock_smskit, "httpx": _mock_httpx}
+    makers = {
+        key: make
+        for key, make in (("smskit", _mock_smskit), ("httpx", _mock_httpx))
+        if key in args.only
+    }
     best: dict[str, float] = {}
     for _ in range(args.rounds):
         for key, make in makers.items():

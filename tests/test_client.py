@@ -264,3 +264,27 @@ async def test_premium_rate_numbers_are_refused_by_default(
         await strict.send(to="+14155552671", body="hi")
     for each in (client, relaxed, strict):
         await each.close()
+
+
+@pytest.mark.anyio
+async def test_sends_do_not_ask_the_routing_protocol_again(
+    sandbox: Sandbox, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # isinstance against a runtime protocol costs tens of µs: the client asks
+    # whether its provider routes once, at construction, not on every send.
+    import smskit._client_core as core
+
+    client = make_client(sandbox)
+
+    class Counting(type):
+        asked = 0
+
+        def __instancecheck__(cls, instance: object) -> bool:
+            Counting.asked += 1
+            return False
+
+    monkeypatch.setattr(core, "SupportsRouting", Counting("Routing", (), {}))
+    for n in range(3):
+        await client.send(to="+14155552671", body=f"n{n}", sender="+15005550006")
+    assert 0 == Counting.asked
+    await client.close()
