@@ -560,3 +560,35 @@ class TestHostileInput:
             )
         assert 401 == response.status_code
         assert (b"Bearer wrong", b"Bearer sandbox-key") in compared
+
+
+def test_max_records_bounds_what_a_long_run_keeps() -> None:
+    sandbox = smskit.providers.Sandbox(max_records=10)
+    with smskit.Client(sandbox, sender="+15005550006") as client:
+        sent = [
+            client.send(to=f"+1415555{line:04d}", body="hi").id for line in range(25)
+        ]
+        sandbox.advance()
+        for line in range(25):
+            sandbox.receive(from_=f"+1415555{line:04d}", body="thanks")
+        # The newest messages are kept, the oldest forgotten.
+        assert [record.id for record in sandbox.state.records()] == sent[-10:]
+        assert client.fetch(sent[-1]).status is smskit.Status.DELIVERED
+        with pytest.raises(smskit.NotFound):
+            client.fetch(sent[0])
+    assert len(sandbox.state.events) < 20
+    assert len(sandbox.inbox) < 20
+
+
+def test_by_default_the_sandbox_keeps_everything() -> None:
+    sandbox = smskit.providers.Sandbox()
+    with smskit.Client(sandbox, sender="+15005550006") as client:
+        for line in range(30):
+            client.send(to=f"+1415555{line:04d}", body="hi")
+    assert len(sandbox.state.records()) == 30
+
+
+@pytest.mark.parametrize("bound", [0, -1, 2.5, True, "10"])
+def test_a_bad_bound_is_refused(bound: object) -> None:
+    with pytest.raises(smskit.ConfigurationError, match="max_records"):
+        smskit.providers.Sandbox(max_records=bound)  # type: ignore[arg-type]

@@ -46,6 +46,10 @@ class Sandbox:
     Args:
         seed: Seeds message ids and fault dice (same seed, same run).
         start: The sandbox's initial time (timezone-aware); defaults to now.
+        max_records: Keep at most this many messages (and about as many
+            status events and inbound messages), forgetting the oldest; by
+            default the sandbox keeps everything, about 2 KB per message
+            with its events, which a long `send_many` run adds up.
 
     Example:
         ```python
@@ -57,10 +61,16 @@ class Sandbox:
         ```
     """
 
-    def __init__(self, *, seed: int = 0, start: dt.datetime | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        start: dt.datetime | None = None,
+        max_records: int | None = None,
+    ) -> None:
         if start is not None and start.utcoffset() is None:
             raise ConfigurationError("Sandbox start must be a timezone-aware datetime")
-        self.state = SandboxState(seed=seed, start=start)
+        self.state = SandboxState(seed=seed, start=start, max_records=max_records)
         self._server = SandboxServer(self.state, seed=seed)
         self._transport = httpx.MockTransport(self._server.handle)
 

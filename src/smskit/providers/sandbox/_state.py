@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from smskit import encoding
+from smskit._exceptions import ConfigurationError
 from smskit._keywords import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS
 from smskit._models import InboundMessage, Status, StatusEvent
 from smskit.providers.sandbox._magic import (
@@ -85,7 +86,14 @@ class SandboxState:
         seed: int = 0,
         start: dt.datetime | None = None,
         balance: Decimal = Decimal("100.00"),
+        max_records: int | None = None,
     ) -> None:
+        if max_records is not None and (
+            type(max_records) is not int or max_records < 1
+        ):
+            message = f"max_records must be an int >= 1 or None, not {max_records!r}"
+            raise ConfigurationError(message)
+        self._max_records = max_records
         self._rng = random.Random(seed)  # noqa: S311 -- ids for a fake, not secrets
         self._issued = 0  # ids start with a counter, so they sort in issue order
         self._now = start or dt.datetime.now(dt.timezone.utc)
@@ -134,6 +142,7 @@ class SandboxState:
             ]
             self._now = max(self._now, moment)
             self.events.extend(happened)
+            self._forget_beyond_bound()
         for event in happened:
             self._notify(event)
         return happened
@@ -203,6 +212,7 @@ class SandboxState:
                 else None,
             )
             self._records[record.id] = record
+            self._forget_beyond_bound()
             return record
 
     def submit_batch(
@@ -338,10 +348,26 @@ class SandboxState:
             elif message.intent == "opt_in":
                 self._opted_out.discard(from_)
             self.inbox.append(message)
+            self._forget_beyond_bound()
         self._notify(message)
         return message
 
     # -- internals ----------------------------------------------------------
+
+    def _forget_beyond_bound(self) -> None:
+        """With ``max_records``, forget the oldest messages, events and replies.
+
+        Lists are trimmed back to the bound once they reach twice its size,
+        so trimming costs little per message.
+        """
+        bound = self._max_records
+        if bound is None:
+            return
+        while len(self._records) > bound:
+            del self._records[next(iter(self._records))]
+        for kept in (self.events, self.inbox):
+            if len(kept) >= 2 * bound:
+                del kept[: len(kept) - bound]
 
     def _check(self, *, to: str, body: str, sender: str | None) -> None:
         if not is_e164(to):
