@@ -240,3 +240,30 @@ def test_a_webhook_for_another_account_is_refused(
     }[name]()
     with pytest.raises(smskit.WebhookVerificationError):
         WebhookHandler(stranger).handle(request)
+
+
+def test_an_inbound_stop_teaches_the_guard(
+    emulator: Emulator, receiver: Receiver
+) -> None:
+    provider = _twilio(emulator.url)
+    guard = smskit.Guard()
+    handler = WebhookHandler(provider, guard=guard)
+    emulator.receive(from_=PHONE, body="stop", provider="twilio")
+    assert emulator.dispatcher.wait_idle()
+    (stop,) = receiver.wait_for(1)
+    handler.handle(stop)
+    assert guard.check(PHONE).opted_out
+    with (
+        smskit.Client(provider, sender="+15005550006", guard=guard) as client,
+        pytest.raises(smskit.RecipientOptedOut),
+    ):
+        client.send(to=PHONE, body="sale", kind="transactional")
+    emulator.receive(from_=PHONE, body="START", provider="twilio")
+    assert emulator.dispatcher.wait_idle()
+    handler.handle(receiver.wait_for(2)[1])
+    assert not guard.check(PHONE).opted_out
+
+
+def test_a_handler_refuses_a_guard_of_the_wrong_type(emulator: Emulator) -> None:
+    with pytest.raises(smskit.OptionTypeError, match="guard"):
+        WebhookHandler(_twilio(emulator.url), guard="yes")  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ from smskit._exceptions import (
     WebhookBodyTooLarge,
     WebhookVerificationError,
 )
+from smskit._guard import Guard
 from smskit._models import InboundMessage, Message, StatusEvent
 from smskit._status import Status, moves_forward
 from smskit.providers._protocol import SupportsWebhooks, WebhookReply, WebhookRequest
@@ -210,6 +211,9 @@ class WebhookHandler:
         history: Seconds events, statuses and sent part ids are remembered
             (for duplicates, stale statuses and per-part receipts).
         clock: Returns the current time (timezone-aware); for tests.
+        guard: A compliance `smskit.Guard` to teach: a new inbound STOP
+            (or another opt-out keyword) opts its sender out, START opts
+            them back in, as the request is handled.
 
     Raises:
         NotSupported: The provider cannot verify webhooks.
@@ -228,8 +232,11 @@ class WebhookHandler:
         replay_window: float = 300.0,
         history: float = DEFAULT_HISTORY,
         clock: Callable[[], dt.datetime] | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self._provider = _check_provider(provider)
+        checks.instance("guard", guard, (Guard, type(None)))
+        self._guard = guard
         self._name = _provider_name(provider)
         self._public_url = _public_url(public_url)
         self._store = _check_store(store)
@@ -242,6 +249,21 @@ class WebhookHandler:
     def __repr__(self) -> str:
         store = type(self._store).__name__
         return f"<WebhookHandler provider={self._name!r} store={store}>"
+
+    def _teach_guard(self, items: list[StatusEvent | InboundMessage]) -> None:
+        """Opt senders of new STOP / START replies out or in, in the guard.
+
+        Inside the claim: if the guard's store fails, the claims are undone
+        and the provider's retry teaches it again.
+        """
+        if self._guard is None:
+            return
+        for item in items:
+            if isinstance(item, InboundMessage) and item.intent in (
+                "opt_out",
+                "opt_in",
+            ):
+                self._guard.observe(item)
 
     @property
     def provider(self) -> SupportsWebhooks:
@@ -292,6 +314,7 @@ class WebhookHandler:
             for item in parsed:
                 run.take(item)
             run.take_expired()
+            self._teach_guard(run.items)
         return WebhookResult(
             items=tuple(run.items),
             duplicates=tuple(run.duplicates),
