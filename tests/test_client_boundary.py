@@ -563,3 +563,26 @@ async def test_each_attempt_builds_its_request_once(
         smskit.testing.set_testing(False)
     assert 3 == len(builds)
     await client.close()
+
+
+def test_a_provider_without_a_transport_skips_the_protocol_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Asked on every send: the full protocol check (every Provider member)
+    # runs only for a provider that has a ``transport`` at all.
+    import smskit._client_support as support
+    from smskit.providers import Sandbox
+    from smskit.providers.twilio import Twilio
+
+    sandbox = Sandbox()
+    assert sandbox.transport is support.in_process_transport(sandbox)
+
+    class Refusing(type):
+        def __instancecheck__(cls, instance: object) -> bool:
+            raise AssertionError("protocol checked")
+
+    monkeypatch.setattr(support, "InProcessProvider", Refusing("P", (), {}))
+    twilio = Twilio(account_sid="AC" + "1" * 32, auth_token="t")
+    assert support.in_process_transport(twilio) is None
+    with pytest.raises(AssertionError, match="protocol checked"):
+        support.in_process_transport(sandbox)

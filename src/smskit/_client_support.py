@@ -89,7 +89,10 @@ class Pager:
 
 def in_process_transport(provider: object) -> httpx.MockTransport | None:
     """The provider's own transport when it answers in-process, else ``None``."""
-    if isinstance(provider, InProcessProvider):
+    # The protocol check inspects every member of Provider (tens of µs on
+    # Python 3.11, and this runs on every send); without ``transport`` it
+    # cannot match, which one attribute lookup tells.
+    if hasattr(provider, "transport") and isinstance(provider, InProcessProvider):
         return provider.transport
     return None
 
