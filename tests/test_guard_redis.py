@@ -8,6 +8,7 @@ way tests/core/test_redis.py starts its own, and stopped after the module.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import logging
 import os
@@ -30,7 +31,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smskit
-from smskit import _guard_redis
 from smskit._guard import Guard
 from smskit._guard_errors import (
     FrequencyCapReached,
@@ -513,6 +513,6 @@ def test_without_redis_py_the_error_names_the_extra(
     def no_redis(name: str) -> Any:
         raise ImportError(name)
 
-    monkeypatch.setattr(_guard_redis.importlib, "import_module", no_redis)
+    monkeypatch.setattr(importlib, "import_module", no_redis)
     with pytest.raises(smskit.ConfigurationError, match=r"smskit-sdk\[redis\]"):
         RedisGuardStore(url="redis://127.0.0.1:1/0")

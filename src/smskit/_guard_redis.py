@@ -17,14 +17,15 @@ Needs ``pip install smskit-sdk[redis]``.
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from smskit import _checks as checks
-from smskit._exceptions import ConfigurationError, OptionTypeError
+from smskit import _redis_support as support
+from smskit._exceptions import ConfigurationError
 from smskit._guard_errors import GuardUnavailable
 from smskit._guard_stores import Admission, Usage, Window
+from smskit._redis_support import DEFAULT_REDIS_TIMEOUT
+from smskit._redis_support import text as _text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,7 +35,7 @@ __all__ = ["DEFAULT_GUARD_PREFIX", "RedisGuardStore"]
 DEFAULT_GUARD_PREFIX = "smskit:guard"
 """The start of every key `RedisGuardStore` writes."""
 
-_DEFAULT_TIMEOUT = 1.0
+_OWNER = "RedisGuardStore"
 
 # KEYS[1] the opt-out record; ARGV[1] "out" or "in", ARGV[2] the time.
 # Keeps the newer event: returns 1 if written, 0 if a newer one was kept.
@@ -119,27 +120,13 @@ _SCRIPTS = {
 }
 
 
-def _redis_module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        message = "RedisGuardStore needs redis-py: pip install 'smskit-sdk[redis]'"
-        raise ConfigurationError(message) from None
-
-
 def _unavailable(action: str, error: BaseException) -> NoReturn:
-    # Only the error's class: its text may name the host, and a URL may hold
-    # a password.
-    message = (
-        f"the guard's store could not be reached to {action}: Redis failed with "
-        f"{type(error).__name__}; nothing was sent, so the message can be sent "
-        "again later"
+    support.raise_unavailable(
+        GuardUnavailable,
+        f"the guard's store could not be reached to {action}",
+        error,
+        "nothing was sent, so the message can be sent again later",
     )
-    raise GuardUnavailable(message) from error
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _float_or_none(value: Any) -> float | None:
@@ -179,29 +166,22 @@ class RedisGuardStore:
         client: Any = None,
         async_client: Any = None,
         prefix: str = DEFAULT_GUARD_PREFIX,
-        connect_timeout: float = _DEFAULT_TIMEOUT,
-        socket_timeout: float = _DEFAULT_TIMEOUT,
+        connect_timeout: float = DEFAULT_REDIS_TIMEOUT,
+        socket_timeout: float = DEFAULT_REDIS_TIMEOUT,
     ) -> None:
         _check_options(url, client, async_client, prefix)
-        options = {
-            "socket_connect_timeout": checks.number(
-                "RedisGuardStore connect_timeout", connect_timeout, minimum=0
-            ),
-            "socket_timeout": checks.number(
-                "RedisGuardStore socket_timeout", socket_timeout, minimum=0
-            ),
-        }
-        exceptions = _redis_module("redis.exceptions")
-        # asyncio.TimeoutError is not an OSError before Python 3.11.
-        self._failures = (exceptions.RedisError, OSError, asyncio.TimeoutError)
+        options = support.timeouts(_OWNER, connect_timeout, socket_timeout)
+        self._failures = support.failures(_OWNER)
         self._prefix = prefix
         self._owned: list[Any] = []
         self._owned_async: list[Any] = []
         if url is not None and client is None:
-            client = _from_url("redis", url, options)
+            client = support.client_from_url(_OWNER, "redis", url, options)
             self._owned.append(client)
         if url is not None and async_client is None:
-            async_client = _from_url("redis.asyncio", url, options)
+            async_client = support.client_from_url(
+                _OWNER, "redis.asyncio", url, options
+            )
             self._owned_async.append(async_client)
         self._client = client
         self._async_client = async_client
@@ -213,11 +193,7 @@ class RedisGuardStore:
         return f"<RedisGuardStore prefix={self._prefix!r}>"
 
     def __reduce__(self) -> NoReturn:
-        message = (
-            "a RedisGuardStore cannot be pickled (it holds Redis connections and "
-            "perhaps a password): create one in each process from its URL"
-        )
-        raise TypeError(message)
+        support.refuse_pickling(_OWNER)
 
     # -- keys and arguments (pure) ---------------------------------------------
 
@@ -368,8 +344,7 @@ class RedisGuardStore:
         """Close the Redis clients this store created (not given ones)."""
         self.close()
         for client in self._owned_async:
-            # redis-py 5.0.0 has no aclose(); its close() is the coroutine.
-            await getattr(client, "aclose", client.close)()
+            await support.aclose_client(client)
 
     # -- running scripts -------------------------------------------------------
 
@@ -426,32 +401,10 @@ def _usage(reply: Any) -> tuple[float | None, tuple[Usage, ...]]:
 def _check_options(
     url: object, client: object, async_client: object, prefix: object
 ) -> None:
-    if url is None and client is None and async_client is None:
-        raise ConfigurationError("RedisGuardStore needs url=, client= or async_client=")
-    if url is not None:
-        checks.instance("RedisGuardStore url", url, str)
+    support.check_sources(_OWNER, url, client, async_client)
     checks.instance("RedisGuardStore prefix", prefix, str)
-    for name, given in (("client", client), ("async_client", async_client)):
-        if given is not None and not callable(getattr(given, "register_script", None)):
-            kind = type(given).__name__
-            message = f"RedisGuardStore {name}= must be a redis-py client, not {kind}"
-            raise OptionTypeError(message)
-
-
-def _from_url(module: str, url: str, options: dict[str, float]) -> Any:
-    """A client that makes one attempt, so the timeouts bound every call."""
-    redis_class = _redis_module(module).Redis
-    retry = _redis_module(f"{module}.retry").Retry
-    no_backoff = _redis_module("redis.backoff").NoBackoff()
-    try:
-        return redis_class.from_url(url, retry=retry(no_backoff, 0), **options)
-    except ValueError as error:
-        # redis-py's message may quote part of the URL; show only its kind.
-        message = (
-            "RedisGuardStore url= is not a usable Redis URL (redis://, rediss:// "
-            f"or unix://, with valid options): {type(error).__name__}"
-        )
-        raise ConfigurationError(message) from None
+    support.check_client(_OWNER, "client", client)
+    support.check_client(_OWNER, "async_client", async_client)
 
 
 def _need(client: Any) -> Any:

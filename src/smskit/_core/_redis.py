@@ -11,26 +11,17 @@ never sends without a reservation.
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from typing import Any, NoReturn
 
 from smskit import _checks as checks
+from smskit import _redis_support as support
 from smskit._core._ratelimit import RateLimit
-from smskit._exceptions import (
-    ConfigurationError,
-    LimiterUnavailable,
-    OptionTypeError,
-)
+from smskit._exceptions import ConfigurationError, LimiterUnavailable
+from smskit._redis_support import DEFAULT_REDIS_TIMEOUT
 
 __all__ = ["DEFAULT_REDIS_TIMEOUT", "RedisLimiter"]
 
-DEFAULT_REDIS_TIMEOUT = 1.0
-"""Seconds `RedisLimiter` allows for connecting, and for each reply.
-
-Well within the client's own 5 s connect timeout: a Redis that is down or
-frozen fails a send in about two seconds instead of stalling it.
-"""
+_OWNER = "RedisLimiter"
 
 # KEYS[1] bucket; ARGV: rate, capacity, cost, pause seconds (0: reserve).
 # Returns the wait in seconds as a string (Lua numbers would be truncated).
@@ -55,33 +46,13 @@ return string.format('%.6f', wait)
 """
 
 
-def _redis_module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        message = "RedisLimiter needs redis-py: pip install 'smskit-sdk[redis]'"
-        raise ConfigurationError(message) from None
-
-
-def _failures() -> tuple[type[BaseException], ...]:
-    """The errors that mean "Redis could not be asked", from redis-py or below.
-
-    redis-py wraps most socket errors, but not all of them on every version;
-    ``asyncio.TimeoutError`` is not an ``OSError`` before Python 3.11.
-    """
-    exceptions = _redis_module("redis.exceptions")
-    return (exceptions.RedisError, OSError, asyncio.TimeoutError)
-
-
 def _unavailable(action: str, error: BaseException) -> NoReturn:
-    # Only the error's class: its text may name the host, and a URL is never
-    # repeated, as it may hold the password.
-    message = (
-        f"the shared rate limiter could not be reached to {action}: Redis failed "
-        f"with {type(error).__name__}; nothing was sent, so the message can be "
-        "sent again later"
+    support.raise_unavailable(
+        LimiterUnavailable,
+        f"the shared rate limiter could not be reached to {action}",
+        error,
+        "nothing was sent, so the message can be sent again later",
     )
-    raise LimiterUnavailable(message) from error
 
 
 class RedisLimiter:
@@ -126,16 +97,20 @@ class RedisLimiter:
         socket_timeout: float = DEFAULT_REDIS_TIMEOUT,
     ) -> None:
         _check_options(limit, url, client, async_client)
-        options = _timeouts(connect_timeout, socket_timeout)
+        options = support.timeouts(_OWNER, connect_timeout, socket_timeout)
         self._limit = limit
-        self._failures = _failures()
+        self._failures = support.failures(_OWNER)
         # The clients created here, which close() and aclose() close.
         self._owned_client: Any = None
         self._owned_async_client: Any = None
         if url is not None and client is None:
-            client = self._owned_client = _sync_client(url, options)
+            client = self._owned_client = support.client_from_url(
+                _OWNER, "redis", url, options
+            )
         if url is not None and async_client is None:
-            async_client = self._owned_async_client = _async_client(url, options)
+            async_client = self._owned_async_client = support.client_from_url(
+                _OWNER, "redis.asyncio", url, options
+            )
         self._client = client
         self._async_client = async_client
         self._script: Any = None
@@ -148,12 +123,7 @@ class RedisLimiter:
         )
 
     def __reduce__(self) -> NoReturn:
-        # A pickle would carry the password of the URL and dead connections.
-        message = (
-            "a RedisLimiter cannot be pickled (it holds Redis connections and "
-            "perhaps a password): create one in each process from its URL"
-        )
-        raise TypeError(message)
+        support.refuse_pickling(_OWNER)
 
     @property
     def limit(self) -> RateLimit:
@@ -219,9 +189,7 @@ class RedisLimiter:
         """Close the Redis clients this limiter created (not given ones)."""
         self.close()
         if self._owned_async_client is not None:
-            # redis-py 5.0.0 has no aclose(); its close() is the coroutine.
-            client = self._owned_async_client
-            await getattr(client, "aclose", client.close)()
+            await support.aclose_client(self._owned_async_client)
 
     def _args(self, cost: float, pause: float) -> list[str]:
         return [
@@ -246,58 +214,9 @@ def _check_options(
     limit: object, url: object, client: object, async_client: object
 ) -> None:
     checks.instance("RedisLimiter limit", limit, RateLimit)
-    if url is None and client is None and async_client is None:
-        raise ConfigurationError("RedisLimiter needs url=, client= or async_client=")
-    if url is not None:
-        checks.instance("RedisLimiter url", url, str)
-    for name, given in (("client", client), ("async_client", async_client)):
-        if given is not None and not callable(getattr(given, "register_script", None)):
-            kind = type(given).__name__
-            message = f"RedisLimiter {name}= must be a redis-py client, not {kind}"
-            raise OptionTypeError(message)
-
-
-def _timeouts(connect_timeout: object, socket_timeout: object) -> dict[str, float]:
-    """Check the timeouts and name them as redis-py's ``from_url`` does."""
-    return {
-        "socket_connect_timeout": checks.number(
-            "RedisLimiter connect_timeout", connect_timeout, minimum=0
-        ),
-        "socket_timeout": checks.number(
-            "RedisLimiter socket_timeout", socket_timeout, minimum=0
-        ),
-    }
-
-
-def _sync_client(url: str, options: dict[str, float]) -> Any:
-    redis = _redis_module("redis")
-    retry = _redis_module("redis.retry").Retry
-    return _from_url(redis.Redis, url, options, retry)
-
-
-def _async_client(url: str, options: dict[str, float]) -> Any:
-    redis_asyncio = _redis_module("redis.asyncio")
-    retry = _redis_module("redis.asyncio.retry").Retry
-    return _from_url(redis_asyncio.Redis, url, options, retry)
-
-
-def _from_url(
-    redis_class: Any, url: str, options: dict[str, float], retry_class: Any
-) -> Any:
-    """Build a client that makes one attempt, so the timeouts bound a call.
-
-    Building connects to nothing: a dead Redis shows at the first reservation.
-    """
-    no_backoff = _redis_module("redis.backoff").NoBackoff()
-    try:
-        return redis_class.from_url(url, retry=retry_class(no_backoff, 0), **options)
-    except ValueError as error:
-        # redis-py's message may quote part of the URL; show only its kind.
-        message = (
-            "RedisLimiter url= is not a usable Redis URL (redis://, rediss:// or "
-            f"unix://, with valid options): {type(error).__name__}"
-        )
-        raise ConfigurationError(message) from None
+    support.check_sources(_OWNER, url, client, async_client)
+    support.check_client(_OWNER, "client", client)
+    support.check_client(_OWNER, "async_client", async_client)
 
 
 def _need(client: Any) -> Any:

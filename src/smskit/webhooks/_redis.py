@@ -11,13 +11,15 @@ redis-py escapes.
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 from smskit import _checks as checks
-from smskit._exceptions import ConfigurationError, OptionTypeError
+from smskit import _redis_support as support
+from smskit._exceptions import ConfigurationError
+from smskit._redis_support import DEFAULT_REDIS_TIMEOUT
+from smskit._redis_support import text as _text
 from smskit.webhooks._stores import PartGroup, WebhookStoreUnavailable
 
 __all__ = ["RedisStore"]
@@ -25,6 +27,8 @@ __all__ = ["RedisStore"]
 _T = TypeVar("_T")
 
 DEFAULT_PREFIX = "smskit:webhooks:"
+
+_OWNER = "RedisStore"
 
 # KEYS[1] the key; ARGV: 1 when a value is expected, the expected value, the
 # new value, the lifetime in ms.
@@ -80,18 +84,6 @@ return reply
 """
 
 
-def _redis_module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        message = "RedisStore needs redis-py: pip install 'smskit-sdk[redis]'"
-        raise ConfigurationError(message) from None
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def _ms(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000))
 
@@ -125,26 +117,21 @@ class RedisStore:
         url: str | None = None,
         client: Any = None,
         prefix: str = DEFAULT_PREFIX,
-        connect_timeout: float = 1.0,
-        socket_timeout: float = 1.0,
+        connect_timeout: float = DEFAULT_REDIS_TIMEOUT,
+        socket_timeout: float = DEFAULT_REDIS_TIMEOUT,
     ) -> None:
         if (url is None) == (client is None):
             raise ConfigurationError("RedisStore needs url= or client=, not both")
         checks.instance("RedisStore prefix", prefix, str)
-        exceptions = _redis_module("redis.exceptions")
-        self._failures: tuple[type[BaseException], ...] = (
-            exceptions.RedisError,
-            OSError,
-        )
+        self._failures = support.failures(_OWNER)
         self._owned = False
         if client is None:
             checks.instance("RedisStore url", url, str)
-            client = self._from_url(str(url), connect_timeout, socket_timeout)
+            options = support.timeouts(_OWNER, connect_timeout, socket_timeout)
+            client = support.client_from_url(_OWNER, "redis", str(url), options)
             self._owned = True
-        elif not callable(getattr(client, "register_script", None)):
-            kind = type(client).__name__
-            message = f"RedisStore client= must be a redis-py client, not {kind}"
-            raise OptionTypeError(message)
+        else:
+            support.check_client(_OWNER, "client", client)
         self._client = client
         self._prefix = prefix
         self._index = f"{prefix}parts-index"
@@ -157,11 +144,7 @@ class RedisStore:
         return f"<RedisStore prefix={self._prefix!r}>"
 
     def __reduce__(self) -> NoReturn:
-        message = (
-            "a RedisStore cannot be pickled (it holds Redis connections and "
-            "perhaps a password): create one in each process from its URL"
-        )
-        raise TypeError(message)
+        support.refuse_pickling(_OWNER)
 
     def close(self) -> None:
         """Close the Redis client this store created (not a given one)."""
@@ -254,27 +237,6 @@ class RedisStore:
         except self._failures as error:
             _unavailable(action, error)
 
-    @staticmethod
-    def _from_url(url: str, connect_timeout: float, socket_timeout: float) -> Any:
-        redis = _redis_module("redis")
-        options = {
-            "socket_connect_timeout": checks.number(
-                "RedisStore connect_timeout", connect_timeout, minimum=0
-            ),
-            "socket_timeout": checks.number(
-                "RedisStore socket_timeout", socket_timeout, minimum=0
-            ),
-        }
-        try:
-            return redis.Redis.from_url(url, **options)
-        except ValueError as error:
-            # redis-py's message may quote part of the URL; show only its kind.
-            message = (
-                "RedisStore url= is not a usable Redis URL (redis://, rediss:// "
-                f"or unix://, with valid options): {type(error).__name__}"
-            )
-            raise ConfigurationError(message) from None
-
 
 def _group(name: str, flat: Sequence[Any]) -> PartGroup:
     """A group from HGETALL's flat field/value list, in part order."""
@@ -286,11 +248,9 @@ def _group(name: str, flat: Sequence[Any]) -> PartGroup:
 
 
 def _unavailable(action: str, error: BaseException) -> NoReturn:
-    # Only the error's class: its text may name the host, and the URL may
-    # hold a password.
-    message = (
-        f"the webhook store could not {action}: Redis failed with "
-        f"{type(error).__name__}; nothing was acted on, so answer with a 5xx "
-        "and the provider will retry"
+    support.raise_unavailable(
+        WebhookStoreUnavailable,
+        f"the webhook store could not {action}",
+        error,
+        "nothing was acted on, so answer with a 5xx and the provider will retry",
     )
-    raise WebhookStoreUnavailable(message) from error
