@@ -308,8 +308,18 @@ def _port_of(url: str) -> str:
 
 
 def _shown_url(url: str) -> str:
-    """The URL for a message: without any ``user:password@``."""
-    return _without_userinfo(url, urlsplit(url))
+    """The URL for a message: no ``user:password@``, no query values.
+
+    A GET callback carries the numbers and the text in its query, and these
+    messages reach logs; the parameter names stay, to show what was signed.
+    """
+    parts = urlsplit(_without_userinfo(url, urlsplit(url)))
+    if not parts.query:
+        return parts.geturl()
+    names = "&".join(
+        f"{pair.partition('=')[0]}=…" for pair in parts.query.split("&") if pair
+    )
+    return parts._replace(query=names).geturl()
 
 
 # -- reading the payload ----------------------------------------------------------
