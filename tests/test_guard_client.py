@@ -210,3 +210,30 @@ def test_preview_shows_a_text_over_the_limit_instead_of_refusing() -> None:
         assert not preview.allowed
         with pytest.raises(smskit.InvalidPhoneNumber):
             client.preview(to="12", body="x")
+
+
+def test_a_batch_refused_for_its_input_leaves_the_caps_as_they_were() -> None:
+    guard = guard_at(
+        NOON,
+        frequency_caps=smskit.FrequencyCap(max_messages=1, per=dt.timedelta(days=1)),
+    )
+    with smskit.Client(Sandbox(), sender=SENDER, guard=guard) as client:
+        with pytest.raises(smskit.InvalidMessage):
+            client.send_batch(to=[ALICE, BOB], body="   ", kind="transactional")
+        assert guard.check(ALICE, kind="transactional").caps[0].used == 0
+        client.send(to=ALICE, body="now it goes", kind="transactional")
+
+
+async def test_an_async_batch_refused_for_its_input_leaves_the_caps(
+    anyio_backend: str,
+) -> None:
+    guard = guard_at(
+        NOON,
+        frequency_caps=smskit.FrequencyCap(max_messages=1, per=dt.timedelta(days=1)),
+    )
+    async with smskit.AsyncClient(Sandbox(), sender=SENDER, guard=guard) as client:
+        with pytest.raises(smskit.InvalidMessage):
+            await client.send_batch(
+                to=[ALICE], body="x", validity=dt.timedelta(0), kind="transactional"
+            )
+        assert (await guard.acheck(ALICE, kind="transactional")).caps[0].used == 0

@@ -175,19 +175,24 @@ class AsyncClient(ClientCore):
         admitted, refused = await guarding.aadmit_batch(
             self._guard, recipients_of(to), self._normalize, kind
         )
-        plan = self._batch_plan(
-            provider,
-            to=to,
-            body=body,
-            sender=sender,
-            client_ref=client_ref,
-            status_callback=status_callback,
-            validity=validity,
-            send_at=send_at,
-            smart_encoding=smart_encoding,
-            options=options,
-            refused=refused,
-        )
+        try:
+            plan = self._batch_plan(
+                provider,
+                to=to,
+                body=body,
+                sender=sender,
+                client_ref=client_ref,
+                status_callback=status_callback,
+                validity=validity,
+                send_at=send_at,
+                smart_encoding=smart_encoding,
+                options=options,
+                refused=refused,
+            )
+        except BaseException:
+            # Refused before any request: nothing was sent, nothing counts.
+            await guarding.arelease_all(self._guard, admitted)
+            raise
         for chunk in plan.chunks:
             try:
                 flow = self._batch_flow(provider, chunk.batch)

@@ -261,19 +261,24 @@ class Client(ClientCore):
         admitted, refused = guarding.admit_batch(
             self._guard, recipients_of(to), self._normalize, kind
         )
-        plan = self._batch_plan(
-            provider,
-            to=to,
-            body=body,
-            sender=sender,
-            client_ref=client_ref,
-            status_callback=status_callback,
-            validity=validity,
-            send_at=send_at,
-            smart_encoding=smart_encoding,
-            options=options,
-            refused=refused,
-        )
+        try:
+            plan = self._batch_plan(
+                provider,
+                to=to,
+                body=body,
+                sender=sender,
+                client_ref=client_ref,
+                status_callback=status_callback,
+                validity=validity,
+                send_at=send_at,
+                smart_encoding=smart_encoding,
+                options=options,
+                refused=refused,
+            )
+        except BaseException:
+            # Refused before any request: nothing was sent, nothing counts.
+            guarding.release_all(self._guard, admitted)
+            raise
         for chunk in plan.chunks:
             try:
                 plan.record(chunk, self._run(self._batch_flow(provider, chunk.batch)))

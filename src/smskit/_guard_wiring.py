@@ -39,12 +39,14 @@ __all__ = [
     "Preview",
     "aadmit",
     "aadmit_batch",
+    "arelease_all",
     "admit",
     "admit_batch",
     "asettle",
     "asettle_batch",
     "check_guard",
     "check_kind",
+    "release_all",
     "settle",
     "settle_batch",
 ]
@@ -157,6 +159,20 @@ async def aadmit_batch(
         except InvalidInput as error:
             refused[number] = error
     return admitted, refused
+
+
+def release_all(guard: Guard | None, admitted: Admitted) -> None:
+    """Give back every reservation of a batch that was refused before sending."""
+    if guard is not None:
+        for reservation in admitted.values():
+            guard.release(reservation)
+
+
+async def arelease_all(guard: Guard | None, admitted: Admitted) -> None:
+    """Async `release_all`."""
+    if guard is not None:
+        for reservation in admitted.values():
+            await guard.arelease(reservation)
 
 
 def settle_batch(
