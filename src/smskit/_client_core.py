@@ -435,12 +435,14 @@ class ClientCore:
             kind = type(error).__name__
             raise ArgumentTypeError(f"resolve takes a DeliveryUnknown, not {kind}")
         provider = self._active_provider()
-        if error.provider != provider.name:
+        if error.provider not in _names_of(provider):
             message = (
                 f"this DeliveryUnknown is from {error.provider}, but this client "
                 f"sends through {provider.name}"
             )
-            raise InvalidMessage(message)
+            raise InvalidMessage(message) from error
+        # Through a Failover or Router the group's own list is searched: it
+        # walks the members and gives ids that name the member.
         listing = self._searchable(provider)
         recipient = None
         if to is not None:
@@ -616,3 +618,11 @@ def _unless_refused(
     if number in refused:
         raise refused[number]
     return normalize(number)
+
+
+def _names_of(provider: Provider) -> frozenset[str]:
+    """The provider names a `DeliveryUnknown` from this client may carry."""
+    if isinstance(provider, SupportsRouting):
+        members = getattr(provider, "members", {})
+        return frozenset({provider.name, *(member.name for member in members.values())})
+    return frozenset({provider.name})

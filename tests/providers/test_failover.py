@@ -477,3 +477,22 @@ def test_webhooks_are_verified_by_the_member_whose_signature_matches() -> None:
     sent = smskit.Message(id=event.message_id, provider="twilio", to=TO, status="sent")
     assert sent.apply(event).status is smskit.Status.DELIVERED
     assert failover.webhook_reply((event,)) == main.webhook_reply((event,))
+
+
+def test_a_send_in_doubt_through_a_group_is_resolved() -> None:
+    main, backup = Sandbox(seed=1), Sandbox(seed=2)
+    failover = Failover([main, backup], labels={"main": main, "backup": backup})
+    with smskit.Client(failover, sender="+15005550006") as client:
+        # Accepted, then a 500: the doubt is settled by the group's records.
+        message = client.send(to="+15005550022", body="hi", resolve_unknown=True)
+        assert message.id.startswith("main:")
+        with pytest.raises(smskit.DeliveryUnknown) as caught:
+            client.send(to="+15005550022", body="again")
+        assert client.resolve(caught.value) is not None
+        results = list(
+            client.send_many(
+                [{"to": "+15005550022", "body": "x"}], resolve_unknown=True
+            )
+        )
+    assert [result.ok for result in results] == [True]
+    assert (len(main.outbox), len(backup.outbox)) == (3, 0)
