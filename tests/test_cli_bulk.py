@@ -215,6 +215,23 @@ def unfinish(journal: Path, rows: set[int]) -> None:
     journal.write_text("".join(kept), "utf-8")
 
 
+def test_a_row_in_doubt_is_found_in_the_providers_records(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    smskit_sandbox: smskit.providers.Sandbox,
+) -> None:
+    """The real Client.resolve: the row was accepted, so it is reported sent."""
+    source = write_input(tmp_path / "in.csv", 3, {})
+    assert 0 == bulk(capsys, source)[0]
+    unfinish(tmp_path / "in.results.csv.journal", {2})
+    status, _, _ = bulk(capsys, source)
+    assert 0 == status
+    results = read_results(tmp_path / "in.results.csv")
+    assert ["sent", "sent", "sent"] == [row["outcome"] for row in results]
+    sent = [record.to for record in smskit_sandbox.state.records()]
+    assert len(sent) == len(set(sent)) == 3
+
+
 def test_rows_in_doubt_are_resolved_not_resent(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],

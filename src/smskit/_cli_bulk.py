@@ -235,7 +235,9 @@ class _Run:
         except InvalidInput:
             return None, None  # the client refuses it before any request
         # What the provider's records are searched by: number, reference,
-        # sender, text and when the send began.
+        # sender, text, and when: from the row's start to the last write of
+        # the run that left it unfinished.
+        started = self.journal.started_at.get(item.row)
         question = DeliveryUnknown(
             "send-bulk stopped while this row was being sent",
             provider=self.client.provider.name,
@@ -244,7 +246,10 @@ class _Run:
             attempts=1,
             sender=item.sender or self.args.sender,
             body=item.body,
-            first_attempt_at=self.journal.started_at.get(item.row),
+            first_attempt_at=started,
+            last_attempt_at=max(started, self.journal.last_written or started)
+            if started is not None
+            else None,
         )
         try:
             return self.client.resolve(question), None

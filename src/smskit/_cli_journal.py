@@ -97,6 +97,7 @@ class Journal:
         self.done: dict[int, ResultRow] = {}
         self.started: dict[int, str] = {}
         self.started_at: dict[int, dt.datetime] = {}
+        self.last_written: dt.datetime | None = None
 
     @classmethod
     def open(cls, path: Path, *, digest: str, rows: int) -> Journal:
@@ -122,6 +123,10 @@ class Journal:
         return journal
 
     def _load(self, *, digest: str, rows: int) -> None:
+        # When the run before this one last wrote: a row it left unfinished
+        # was last attempted about then (the bound of a search for it).
+        written = os.fstat(self._fd).st_mtime
+        self.last_written = dt.datetime.fromtimestamp(written, dt.timezone.utc)
         with open(self._fd, "rb", closefd=False) as stream:
             stream.seek(0)
             data = stream.read()
