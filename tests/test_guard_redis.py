@@ -1,8 +1,9 @@
 """The guard with RedisGuardStore, against a real redis-server on 127.0.0.1.
 
 Skipped when redis-server is not installed, unless SMSKIT_REQUIRE_REDIS=1
-(CI sets it), which turns the skip into a failure. The server is started the
-way tests/core/test_redis.py starts its own, and stopped after the module.
+(CI sets it), which turns the skip into a failure. The server comes from
+tests/redis_server.py, as every Redis test's does, and is stopped after the
+module.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import json
 import logging
 import os
 import pickle
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import smskit
+from redis_server import RedisServer, running_redis
 from smskit._guard import Guard
 from smskit._guard_errors import (
     FrequencyCapReached,
@@ -54,62 +54,11 @@ HOUR = dt.timedelta(hours=1)
 SRC = Path(__file__).resolve().parent.parent / "src"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def redis_binary() -> str:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("SMSKIT_REQUIRE_REDIS") == "1":
-            pytest.fail("SMSKIT_REQUIRE_REDIS=1 but redis-server is not installed")
-        pytest.skip("no redis-server")
-    return binary
-
-
-class RedisServer:
-    """A throwaway password-protected redis-server on 127.0.0.1."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://:{PASSWORD}@127.0.0.1:{self.port}/0"
-        command = [redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no", "--dir", str(workdir)]
-        command += ["--requirepass", PASSWORD]
-        self.process = subprocess.Popen(  # noqa: S603 -- a fixed local binary
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with redis.Redis.from_url(self.url) as probe:
-                    probe.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("guard-redis"))
-    try:
+    """A password-protected server for the whole module."""
+    with running_redis(tmp_path_factory.mktemp("guard-redis"), PASSWORD) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -375,6 +324,29 @@ def test_redis_counts_exactly_as_memory(
     shared.close()
 
 
+def test_a_send_one_window_ago_leaves_as_in_memory(store: RedisGuardStore) -> None:
+    """At the window's very edge Redis drops exactly the sends memory drops.
+
+    The edge is compared as the exact double: rounded to microseconds, a send
+    made exactly one window ago stayed counted for about a third of times.
+    """
+    window = Window(name="w", limit=1, seconds=3.0)
+    for step in range(30):
+        moment = 1_796_229_455.85 + step * 0.0000003  # digits below a microsecond
+        local = MemoryGuardStore()
+        to = f"+1212555{step:04d}"
+        for either in (store, local):
+            either.admit(to, [window], now=moment, token="a", check_opt_out=False)
+        later = moment + window.seconds
+        counts = [s.usage(to, [window], now=later)[1][0].used for s in (store, local)]
+        assert counts[1] == counts[0], f"at {moment!r}"
+        admitted = [
+            s.admit(to, [window], now=later, token="b", check_opt_out=False).admitted
+            for s in (store, local)
+        ]
+        assert admitted[1] == admitted[0], f"at {moment!r}"
+
+
 # -- async -----------------------------------------------------------------------
 
 
@@ -410,9 +382,8 @@ async def test_the_async_twins(server: RedisServer, prefix: str) -> None:
 @pytest.fixture
 def dead_url(tmp_path: Path) -> str:
     """The URL of a server that was started and then killed."""
-    server = RedisServer(tmp_path)
-    server.process.kill()
-    server.process.wait(timeout=10)
+    with running_redis(tmp_path, PASSWORD) as server:
+        server.kill()
     return server.url
 
 

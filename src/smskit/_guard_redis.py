@@ -49,6 +49,10 @@ redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[2])
 return 1
 """
 
+# A window's edge (now - seconds) is written with 17 significant digits: the
+# exact double, so Redis and the memory store drop the same sends. Rounded to
+# 6 decimals, a send made exactly one window ago could stay counted.
+
 # KEYS[1] the opt-out record, KEYS[2..] the caps' sorted sets.
 # ARGV[1] now, ARGV[2] token, ARGV[3] "1" to check the opt-out, then a
 # (limit, seconds) pair per cap. Returns {"opted_out", since},
@@ -64,7 +68,7 @@ end
 for i = 2, #KEYS do
   local limit = tonumber(ARGV[2 + 2 * (i - 1)])
   local seconds = tonumber(ARGV[3 + 2 * (i - 1)])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.6f', now - seconds))
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', string.format('%.17g', now - seconds))
   local used = redis.call('ZCARD', KEYS[i])
   if used >= limit then
     local first = used - limit
@@ -92,7 +96,7 @@ if record and string.sub(record, 1, 4) == 'out ' then out[1] = string.sub(record
 for i = 2, #KEYS do
   local limit = tonumber(ARGV[2 * (i - 1)])
   local seconds = tonumber(ARGV[1 + 2 * (i - 1)])
-  local low = '(' .. string.format('%.6f', now - seconds)
+  local low = '(' .. string.format('%.17g', now - seconds)
   local used = redis.call('ZCOUNT', KEYS[i], low, '+inf')
   local free = ''
   if used >= limit then

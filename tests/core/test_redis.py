@@ -11,12 +11,8 @@ generous join timeout, never by measuring how fast the error came.
 
 from __future__ import annotations
 
-import os
 import pickle
-import shutil
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -29,6 +25,7 @@ import anyio
 import pytest
 
 import smskit
+from redis_server import RedisServer, running_redis
 from smskit._core import _redis as redis_limiter
 
 redis = pytest.importorskip("redis")
@@ -45,98 +42,17 @@ TO = "+14155552671"
 asyncio_only = pytest.mark.parametrize("anyio_backend", ["asyncio"])  # redis-py
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def redis_binary() -> str:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("SMSKIT_REQUIRE_REDIS") == "1":
-            pytest.fail("SMSKIT_REQUIRE_REDIS=1 but redis-server is not installed")
-        pytest.skip("no redis-server")
-    return binary
-
-
-class RedisServer:
-    """A throwaway redis-server on 127.0.0.1 that a test may kill or freeze."""
-
-    def __init__(self, workdir: Path, password: str | None = None) -> None:
-        self.binary = redis_binary()
-        self.workdir = workdir
-        self.password = password
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        auth = f":{self.password}@" if self.password else ""
-        return f"redis://{auth}127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        """Start (or restart, on the same port) and wait until it answers."""
-        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
-        if self.password:
-            command += ["--requirepass", self.password]
-        self.process = subprocess.Popen(  # noqa: S603 -- a fixed local binary
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with redis.Redis.from_url(self.url) as probe:
-                    probe.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        """SIGKILL: the server dies at once, its sockets reset or refused."""
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-    def signal(self, signum: signal.Signals) -> None:
-        assert self.process is not None
-        self.process.send_signal(signum)
-
-    def stop(self) -> None:
-        """Thaw and end the server, whatever state a test left it in."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGCONT)
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    try:
-        server.start()
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[RedisServer]:
     """A password-protected server of this test's own, to kill or freeze."""
-    server = RedisServer(tmp_path, password=PASSWORD)
-    try:
-        server.start()
+    with running_redis(tmp_path, password=PASSWORD) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

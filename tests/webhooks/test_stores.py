@@ -20,14 +20,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from webhook_helpers import (
-    FakeProvider,
-    event,
-    fake_request,
-    free_port,
-    part,
-)
+from webhook_helpers import FakeProvider, event, fake_request, part
 
+from redis_server import free_port
 from smskit import ConfigurationError, OptionTypeError, Status
 from smskit.webhooks import (
     MemoryStore,

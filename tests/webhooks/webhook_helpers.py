@@ -1,4 +1,4 @@
-"""A small signed-webhook provider for the pipeline tests, and a redis-server.
+"""A small signed-webhook provider for the pipeline tests.
 
 `FakeProvider` signs like the real ones do in spirit: an HMAC-SHA256 over the
 URL, the nonce and the raw body, so a changed URL, body or nonce fails. Its
@@ -11,14 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -175,64 +168,17 @@ class Clock:
         self.now += dt.timedelta(seconds=seconds)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+# The redis-server helper is tests/redis_server.py, shared by every Redis
+# test; tests/webhooks/conftest.py still imports these two names from here.
+# Resolved on first use, not at import: the two-process test's workers import
+# this module with only tests/webhooks on their path.
+_FROM_REDIS_SERVER = frozenset({"RedisServer", "redis_binary"})
 
 
-def redis_binary() -> str | None:
-    """redis-server's path; ``None`` to skip (a failure when CI requires it)."""
-    binary = shutil.which("redis-server")
-    if binary is None and os.environ.get("SMSKIT_REQUIRE_REDIS") == "1":
-        message = "SMSKIT_REQUIRE_REDIS=1 but redis-server is not installed"
-        raise RuntimeError(message)
-    return binary
+def __getattr__(name: str) -> Any:
+    if name in _FROM_REDIS_SERVER:
+        import redis_server
 
-
-class RedisServer:
-    """A throwaway redis-server on 127.0.0.1 (the same policy as tests/core)."""
-
-    def __init__(self, binary: str, workdir: Path, password: str | None = None) -> None:
-        self.binary = binary
-        self.workdir = workdir
-        self.password = password
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        auth = f":{self.password}@" if self.password else ""
-        return f"redis://{auth}127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        import redis
-
-        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir)]
-        if self.password:
-            command += ["--requirepass", self.password]
-        self.process = subprocess.Popen(  # noqa: S603 -- a fixed local binary
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with redis.Redis.from_url(self.url) as probe:
-                    probe.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGCONT)
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        return getattr(redis_server, name)
+    message = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(message)
