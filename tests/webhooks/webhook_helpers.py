@@ -172,13 +172,3 @@ class Clock:
 # test; tests/webhooks/conftest.py still imports these two names from here.
 # Resolved on first use, not at import: the two-process test's workers import
 # this module with only tests/webhooks on their path.
-_FROM_REDIS_SERVER = frozenset({"RedisServer", "redis_binary"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _FROM_REDIS_SERVER:
-        import redis_server
-
-        return getattr(redis_server, name)
-    message = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(message)
