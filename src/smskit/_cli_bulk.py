@@ -60,6 +60,18 @@ __all__ = ["add_send_bulk", "journal_path", "run_send_bulk"]
 _MAX_CONCURRENCY = 64
 
 
+def _seconds(text: str) -> float:
+    """A ``--settle`` value: a finite number of seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        message = f"must be a number of seconds >= 0, not {text!r}"
+        raise argparse.ArgumentTypeError(message)
+    return value
+
+
 def _concurrency(text: str) -> int:
     """An argparse type: sends in flight, 1 to 64."""
     try:
@@ -109,6 +121,15 @@ def add_send_bulk(commands: Any, formatter: type[argparse.HelpFormatter]) -> Non
         action="store_false",
         help="no progress on stderr (default: a bar on a terminal with the "
         "cli extra, else a line every few seconds)",
+    )
+    parser.add_argument(
+        "--settle",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="on resuming, how long after a row's last attempt the provider's "
+        "records are trusted to be complete (default: smskit's, 30 s for a "
+        "real provider; 0 for a local emulator)",
     )
     parser.add_argument("--json", action="store_true", help="a JSON summary on stdout")
     parser.set_defaults(run=run_send_bulk)
@@ -252,7 +273,7 @@ class _Run:
             else None,
         )
         try:
-            return self.client.resolve(question), None
+            return self.client.resolve(question, settle=self.args.settle), None
         except SmsKitError as error:
             return None, DeliveryUnknown(
                 "send-bulk stopped while this row was being sent, and whether the "
