@@ -140,7 +140,7 @@ def verify(request: WebhookRequest, secrets: WebhookSecrets) -> None:
             with (the provider authenticates with an API key and was given no
             ``webhook_auth_tokens``).
     """
-    shown = _shown_url(request.url)
+    shown = _ShownUrl(request.url)  # worked out only for a refusal
     received = request.header(SIGNATURE_HEADER)
     if not received:
         message = f"the {SIGNATURE_HEADER} header is missing (URL {shown})"
@@ -168,7 +168,7 @@ class _Keys(NamedTuple):
 
 
 def _signing_keys(
-    request: WebhookRequest, secrets: WebhookSecrets, shown: str
+    request: WebhookRequest, secrets: WebhookSecrets, shown: _ShownUrl
 ) -> _Keys:
     """The secrets and algorithm the request claims it was signed with."""
     settings = request.header(SETTINGS_HEADER)
@@ -222,7 +222,7 @@ def _settings_fields(settings: str) -> dict[str, str]:
     return fields
 
 
-def _signed_params(request: WebhookRequest, shown: str) -> dict[str, list[str]]:
+def _signed_params(request: WebhookRequest, shown: _ShownUrl) -> dict[str, list[str]]:
     """The parameters the signature covers after the URL (none for GET/JSON).
 
     A ``bodySHA256`` in the URL means Twilio signed the URL alone and the body
@@ -305,6 +305,21 @@ def _port_of(url: str) -> str:
     parts = urlsplit(url)
     _, port = _host_and_port(parts.netloc.rpartition("@")[2])
     return port or _DEFAULT_PORTS.get(parts.scheme.lower(), "80")
+
+
+class _ShownUrl:
+    """The URL as a refusal shows it, worked out only if one is written."""
+
+    __slots__ = ("_url",)
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+
+    def __format__(self, spec: str) -> str:
+        return format(_shown_url(self._url), spec)
+
+    def __str__(self) -> str:
+        return _shown_url(self._url)
 
 
 def _shown_url(url: str) -> str:
