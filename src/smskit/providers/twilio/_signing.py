@@ -41,7 +41,14 @@ def signature_base(url: str, params: SignatureParams | None = None) -> str:
     given = params or {}
     parts = [url]
     for name in sorted(given):
-        parts.extend(name + value for value in sorted(set(param_values(given[name]))))
+        values = given[name]
+        # Most parameters have one value: skip the set and the sort for them.
+        if isinstance(values, str):
+            parts.append(name + values)
+        elif isinstance(values, list) and len(values) == 1:
+            parts.append(name + values[0])
+        else:
+            parts.extend(name + value for value in sorted(set(param_values(values))))
     return "".join(parts)
 
 
