@@ -54,14 +54,28 @@ def check_outcomes(
 ) -> None:
     assert sorted(result.index for result in results) == list(range(len(messages)))
     errors = Counter(type(result.error).__name__ for result in results if result.error)
-    assert not errors, errors
+    # No send stays in doubt. A recipient whose every try was proven not
+    # accepted (say three connection failures in a row, each resolved: about
+    # one in 100,000 here) ends with a definite "not sent" error instead.
+    assert "DeliveryUnknown" not in errors, errors
+    assert sum(errors.values()) <= max(1, len(messages) // 500), errors
+    not_sent = set()
     for result in results:
-        assert result.message is not None
-        assert result.message.to == messages[result.index]["to"]
-    # Nobody got two messages, and every input's message is the one out there.
+        wanted = messages[result.index]["to"]
+        if result.error is None:
+            assert result.message is not None
+            assert result.message.to == wanted
+        else:
+            assert isinstance(
+                result.error, (smskit.ProviderUnavailable, smskit.RateLimited)
+            ), repr(result.error)
+            not_sent.add(wanted)
+    # Nobody got two messages, every sent input's message is the one out
+    # there, and nothing of a "not sent" one is.
     twice = [number for number, times in Counter(accepted_to).items() if times > 1]
     assert twice == []
-    assert sorted(accepted_to) == sorted(message["to"] for message in messages)
+    expected = [message["to"] for message in messages if message["to"] not in not_sent]
+    assert sorted(accepted_to) == sorted(expected)
 
 
 # -- the in-process sandbox ------------------------------------------------------
