@@ -215,15 +215,14 @@ class ClientCore:
         chosen = self._sender if sender is None else sender_id(sender)
         wait: float | None = 0.0
         if self._limiter is not None:
+            # Only a limiter that can tell without taking a token (a local one).
             peek = getattr(self._limiter, "peek", None)
-            wait = None
-            if peek is not None:
-                key = self._limiter.limit.key(
-                    provider=provider.name,
-                    account=provider.rate_limit_key,
-                    sender=chosen,
-                )
-                wait = float(peek(key, self._limiter.limit.cost_of(info.segment_count)))
+            key = self._limit_key(provider, chosen)
+            wait = (
+                None
+                if peek is None
+                else float(peek(key, self._limit_cost(info.segment_count)))
+            )
         return guarding.Preview(
             to=number.e164,
             number=number,
@@ -350,8 +349,8 @@ class ClientCore:
                 client_ref=outgoing.client_ref,
                 sender=outgoing.sender,
             ),
-            limit_key=self._limit_key(leg, outgoing),
-            cost=self._limit_cost(outgoing),
+            limit_key=self._limit_key(leg, outgoing.sender),
+            cost=self._limit_cost(outgoing.segments),
             fallback=(lambda: self._send_operation(provider, rest, outgoing))
             if rest
             else None,
@@ -377,9 +376,9 @@ class ClientCore:
                 recipients=batch.recipients,
                 sender=base.sender,
             ),
-            limit_key=self._limit_key(provider, base),
+            limit_key=self._limit_key(provider, base.sender),
             # A batch costs what its messages would cost one by one.
-            cost=self._limit_cost(base) * len(batch.recipients),
+            cost=self._limit_cost(base.segments) * len(batch.recipients),
         )
         return self._flow(operation)
 
@@ -581,19 +580,20 @@ class ClientCore:
         )
         return self._flow(operation)
 
-    def _limit_key(self, provider: Provider, outgoing: OutgoingMessage) -> str | None:
+    def _limit_key(self, provider: Provider, sender: str | None) -> str | None:
         if self._limiter is None:
             return None
         return self._limiter.limit.key(
             provider=provider.name,
             account=provider.rate_limit_key,
-            sender=outgoing.sender,
+            sender=sender,
         )
 
-    def _limit_cost(self, outgoing: OutgoingMessage) -> float:
+    def _limit_cost(self, segments: int) -> float:
+        """Tokens a send takes: per message, or per segment (``RateLimit.cost``)."""
         if self._limiter is None:
             return 1.0
-        return self._limiter.limit.cost_of(outgoing.segments)
+        return self._limiter.limit.cost_of(segments)
 
     def _flow(self, operation: Operation[T]) -> Generator[Command, Outcome, T]:
         # A send in doubt is stamped with the time on the provider's clock.

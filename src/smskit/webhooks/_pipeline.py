@@ -259,11 +259,8 @@ class WebhookHandler:
         if self._guard is None:
             return
         for item in items:
-            if isinstance(item, InboundMessage) and item.intent in (
-                "opt_out",
-                "opt_in",
-            ):
-                self._guard.observe(item)
+            # observe() itself learns only from opt-out and opt-in replies.
+            self._guard.observe(item)
 
     @property
     def provider(self) -> SupportsWebhooks:
